@@ -1,0 +1,106 @@
+// moonkeyctl: administration against the same configuration as moonkeyd.
+//   moonkeyctl [--key value ...] migrate
+//   moonkeyctl [--key value ...] app create --name NAME
+
+#include "moonkey/core/clock.hpp"
+#include "moonkey/core/config.hpp"
+#include "moonkey/core/database_url.hpp"
+#include "moonkey/domain/api_key.hpp"
+#include "moonkey/domain/ksuid.hpp"
+#include "moonkey/store/mysql/migrator.hpp"
+#include "moonkey/store/mysql/mysql_repository.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <iostream>
+
+namespace {
+using namespace moonkey;
+
+constexpr char const* usage =
+    "Usage: moonkeyctl [--key value ...] COMMAND\n"
+    "  migrate                  apply the schema migrations not yet applied\n"
+    "  app create --name NAME   create an app; prints its id and keys as JSON (shown once)\n"
+    "Configuration keys as for moonkeyd (--help lists them).\n";
+
+int migrate_command(database_url const& url) {
+    mysql::connection conn(url, std::chrono::seconds(30));
+    auto applied = mysql::migrate(conn);
+    boost::json::array names;
+    for (auto const& name : applied) names.emplace_back(name);
+    std::cout << boost::json::serialize(boost::json::object{{"applied", names}}) << "\n";
+    return 0;
+}
+
+int app_create_command(database_url const& url, std::string const& name) {
+    if (name.empty() || name.size() > 100) {
+        std::cerr << "moonkeyctl: app create needs --name NAME (1..100 characters)\n";
+        return 2;
+    }
+    auto now = system_unix_clock()();
+    auto app_id = new_id("app_", now);
+    boost::json::object out{{"app_id", app_id}, {"name", name}};
+    std::vector<new_app_key> keys;
+    for (auto env : {environment::test, environment::live}) {
+        boost::json::object env_keys;
+        for (auto kind : {key_kind::secret, key_kind::public_token}) {
+            auto key = generate_api_key(kind, env);
+            keys.push_back(new_app_key{api_key_digest(key), api_key_display_prefix(key), env, kind});
+            env_keys[kind == key_kind::secret ? "secret_key" : "public_token"] = key;
+        }
+        out[to_string(env)] = env_keys;
+    }
+    mysql::worker_pool pool({url, 1, std::chrono::seconds(10), 16});
+    mysql::mysql_repository repo(pool);
+    boost::asio::io_context io;
+    auto done = boost::asio::co_spawn(io, repo.create_app(app_id, name, std::move(keys), now), boost::asio::use_future);
+    io.run();
+    auto created = done.get();
+    pool.stop();
+    if (!created) {
+        std::cerr << "moonkeyctl: " << created.error().message << "\n";
+        return 1;
+    }
+    std::cout << boost::json::serialize(out) << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Global options come before the command; the command's own arguments follow it.
+    int command_at = 1;
+    while (command_at < argc && std::string_view(argv[command_at]).starts_with("--")) {
+        std::string_view flag = argv[command_at];
+        command_at += (flag.find('=') == std::string_view::npos && flag != "--help") ? 2 : 1;
+    }
+    command_at = std::min(command_at, argc);
+    auto request = load_config(command_at, argv, config_use::admin);
+    if (!request) {
+        std::cerr << "moonkeyctl: " << request.error().message << "\n";
+        return 2;
+    }
+    std::vector<std::string> args(argv + command_at, argv + argc);
+    if (request->help || args.empty()) {
+        std::cout << usage << "\n" << request->help_text;
+        return request->help ? 0 : 2;
+    }
+    auto url = parse_database_url(request->cfg.database_url);
+    if (!url) {
+        std::cerr << "moonkeyctl: " << url.error().message << "\n";
+        return 2;
+    }
+    try {
+        if (args[0] == "migrate" && args.size() == 1) return migrate_command(*url);
+        if (args.size() == 4 && args[0] == "app" && args[1] == "create" && args[2] == "--name")
+            return app_create_command(*url, args[3]);
+    } catch (std::exception const& e) {
+        std::cerr << "moonkeyctl: " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << usage;
+    return 2;
+}

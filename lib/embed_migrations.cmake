@@ -1,0 +1,10 @@
+# Writes migrations.cpp with every sql/NNN_*.sql as a string, in name order.
+file(GLOB migration_files "${SQL_DIR}/*.sql")
+list(SORT migration_files)
+set(MIGRATION_ENTRIES "")
+foreach(path IN LISTS migration_files)
+    get_filename_component(name "${path}" NAME)
+    file(READ "${path}" text)
+    string(APPEND MIGRATION_ENTRIES "        {\"${name}\", R\"moonkey_sql(${text})moonkey_sql\"},\n")
+endforeach()
+configure_file("${TEMPLATE}" "${OUTPUT}" @ONLY)

@@ -1,0 +1,16 @@
+#pragma once
+// Building responses.
+
+#include "moonkey/http/message.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace moonkey::http {
+
+// Returns a response with `body` serialized as JSON and X-Request-Id set.
+response json_response(status code, boost::json::value const& body, std::string_view request_id,
+                       unsigned version = 11);
+
+}  // namespace moonkey::http

@@ -1,0 +1,143 @@
+#include "moonkey/core/config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace moonkey {
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description describe_options() {
+    po::options_description desc("Configuration (file key = flag name; environment MOONKEY_<KEY>)");
+    // clang-format off
+    desc.add_options()
+        ("help", "print this help and exit")
+        ("config", po::value<std::string>(), "configuration file (key = value lines)")
+        ("listen", po::value<std::string>()->default_value("127.0.0.1:11019"), "address:port to serve HTTP on")
+        ("threads", po::value<unsigned>()->default_value(0), "cores to use, each with its own loop; 0 = all")
+        ("database_url", po::value<std::string>()->default_value(""),
+            "mysql://user:pass@host:port/db or mysql://user@localhost/db?socket=/path/mysqld.sock")
+        ("db_pool_size", po::value<unsigned>()->default_value(16), "database connections (worker threads)")
+        ("db_timeout", po::value<unsigned>()->default_value(3000), "database deadline per request, ms")
+        ("db_queue_limit", po::value<unsigned>()->default_value(4096), "database jobs waiting before 503")
+        ("secret", po::value<std::string>()->default_value(""), "server secret for code and token HMACs (32+ bytes)")
+        ("secret_file", po::value<std::string>()->default_value(""), "file holding the server secret")
+        ("sms_provider", po::value<std::string>()->default_value("console"), "SMS delivery: console")
+        ("email_provider", po::value<std::string>()->default_value("console"), "email delivery: console")
+        ("drain_delay", po::value<unsigned>()->default_value(0), "ms to keep serving after SIGTERM")
+        ("log_level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")
+        ("access_log", po::value<bool>()->default_value(true), "one log line per request (true/false)")
+        ("read_timeout", po::value<unsigned>()->default_value(10000), "ms to receive a whole request")
+        ("idle_timeout", po::value<unsigned>()->default_value(60000), "ms a kept-alive connection may idle")
+        ("max_connections", po::value<unsigned>()->default_value(10000), "open connections per process");
+    // clang-format on
+    return desc;
+}
+
+std::string env_to_key(std::string const& name) {
+    std::string_view constexpr prefix = "MOONKEY_";
+    if (!name.starts_with(prefix)) return {};
+    std::string key;
+    for (char c : name.substr(prefix.size())) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key == "help") return {};
+    return key;  // an unknown MOONKEY_ variable is reported by the parser
+}
+
+outcome<void> parse_listen(std::string const& text, config& cfg) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        return fail(errc::invalid_request, "listen: expected address:port, got '" + text + "'");
+    cfg.listen_host = text.substr(0, colon);
+    if (cfg.listen_host.size() > 2 && cfg.listen_host.front() == '[') cfg.listen_host = cfg.listen_host.substr(1, cfg.listen_host.size() - 2);
+    try {
+        int port = std::stoi(text.substr(colon + 1));
+        if (port < 0 || port > 65535) throw std::out_of_range("port");
+        cfg.listen_port = static_cast<std::uint16_t>(port);
+    } catch (std::exception const&) {
+        return fail(errc::invalid_request, "listen: bad port in '" + text + "'");
+    }
+    return {};
+}
+
+outcome<std::string> read_secret_file(std::string const& path) {
+    std::ifstream in(path);
+    if (!in) return fail(errc::invalid_request, "secret_file: cannot read '" + path + "'");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string secret = buffer.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    return secret;
+}
+
+outcome<config> to_config(po::variables_map const& vm, config_use use) {
+    config cfg;
+    if (auto r = parse_listen(vm["listen"].as<std::string>(), cfg); !r) return r.error();
+    cfg.threads = vm["threads"].as<unsigned>();
+    if (cfg.threads == 0) cfg.threads = std::max(1u, std::thread::hardware_concurrency());
+    cfg.database_url = vm["database_url"].as<std::string>();
+    if (cfg.database_url.empty()) return fail(errc::invalid_request, "database_url: not set");
+    cfg.db_pool_size = vm["db_pool_size"].as<unsigned>();
+    if (cfg.db_pool_size == 0 || cfg.db_pool_size > 512)
+        return fail(errc::invalid_request, "db_pool_size: must be 1..512");
+    cfg.db_timeout = std::chrono::milliseconds(vm["db_timeout"].as<unsigned>());
+    cfg.db_queue_limit = vm["db_queue_limit"].as<unsigned>();
+    cfg.secret = vm["secret"].as<std::string>();
+    if (auto const& file = vm["secret_file"].as<std::string>(); !file.empty()) {
+        auto secret = read_secret_file(file);
+        if (!secret) return secret.error();
+        cfg.secret = *secret;
+    }
+    if (use == config_use::server && cfg.secret.size() < 32)
+        return fail(errc::invalid_request, "secret: set MOONKEY_SECRET or secret_file to at least 32 bytes");
+    cfg.sms_provider = vm["sms_provider"].as<std::string>();
+    if (cfg.sms_provider != "console") return fail(errc::invalid_request, "sms_provider: must be console");
+    cfg.email_provider = vm["email_provider"].as<std::string>();
+    if (cfg.email_provider != "console") return fail(errc::invalid_request, "email_provider: must be console");
+    cfg.drain_delay = std::chrono::milliseconds(vm["drain_delay"].as<unsigned>());
+    cfg.log_level = vm["log_level"].as<std::string>();
+    if (cfg.log_level != "debug" && cfg.log_level != "info" && cfg.log_level != "warn" && cfg.log_level != "error")
+        return fail(errc::invalid_request, "log_level: must be debug, info, warn or error");
+    cfg.access_log = vm["access_log"].as<bool>();
+    cfg.read_timeout = std::chrono::milliseconds(vm["read_timeout"].as<unsigned>());
+    cfg.idle_timeout = std::chrono::milliseconds(vm["idle_timeout"].as<unsigned>());
+    cfg.max_connections = vm["max_connections"].as<unsigned>();
+    return cfg;
+}
+
+}  // namespace
+
+outcome<config_request> load_config(int argc, char const* const* argv, config_use use) {
+    auto desc = describe_options();
+    config_request request;
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::store(po::parse_environment(desc, env_to_key), vm);
+        if (vm.count("config")) {
+            auto path = vm["config"].as<std::string>();
+            std::ifstream file(path);
+            if (!file) return fail(errc::invalid_request, "config: cannot read '" + path + "'");
+            po::store(po::parse_config_file(file, desc), vm);
+        }
+        po::notify(vm);
+    } catch (po::error const& e) {
+        return fail(errc::invalid_request, e.what());
+    }
+    if (vm.count("help")) {
+        std::ostringstream text;
+        text << desc;
+        request.help = true;
+        request.help_text = text.str();
+        return request;
+    }
+    auto cfg = to_config(vm, use);
+    if (!cfg) return cfg.error();
+    request.cfg = std::move(*cfg);
+    return request;
+}
+
+}  // namespace moonkey

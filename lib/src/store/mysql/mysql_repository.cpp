@@ -1,0 +1,200 @@
+#include "moonkey/store/mysql/mysql_repository.hpp"
+
+#include "moonkey/store/mysql/transaction.hpp"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+namespace moonkey::mysql {
+namespace {
+
+using result_set = std::unique_ptr<sql::ResultSet>;
+
+std::string hex(crypto::digest const& d) { return crypto::to_hex(d); }
+
+std::string hex(std::string_view bytes) {
+    return crypto::to_hex(std::span(reinterpret_cast<std::uint8_t const*>(bytes.data()), bytes.size()));
+}
+
+struct method_table {
+    std::string table;
+    std::string column;
+};
+
+method_table table_of(channel via) {
+    return via == channel::sms ? method_table{"phone_numbers", "phone_number"} : method_table{"emails", "email"};
+}
+
+struct existing_method {
+    std::string method_id;
+    std::string user_id;
+    bool active;
+};
+
+std::optional<existing_method> find_method(connection& conn, login_request const& r) {
+    auto [table, column] = table_of(r.via);
+    auto& find = conn.prepare("SELECT m.id, m.user_id, u.status FROM " + table +
+                              " m JOIN users u ON u.id = m.user_id"
+                              " WHERE m.app_id = ? AND m.environment = ? AND m." + column + " = ?");
+    find.setString(1, r.owner.app_id);
+    find.setString(2, std::string(to_string(r.owner.env)));
+    find.setString(3, r.destination);
+    result_set rows(find.executeQuery());
+    if (!rows->next()) return std::nullopt;
+    return existing_method{rows->getString(1), rows->getString(2), rows->getString(3) == "active"};
+}
+
+existing_method create_user_with_method(connection& conn, login_request const& r) {
+    bool active = !r.requires_verification;
+    auto& user = conn.prepare(
+        "INSERT INTO users (id, app_id, environment, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+    user.setString(1, r.new_user_id);
+    user.setString(2, r.owner.app_id);
+    user.setString(3, std::string(to_string(r.owner.env)));
+    user.setString(4, active ? "active" : "pending");
+    user.setInt64(5, r.now);
+    user.setInt64(6, r.now);
+    user.executeUpdate();
+
+    auto [table, column] = table_of(r.via);
+    auto& method = conn.prepare("INSERT INTO " + table + " (id, user_id, app_id, environment, " + column +
+                                ", created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    method.setString(1, r.new_method_id);
+    method.setString(2, r.new_user_id);
+    method.setString(3, r.owner.app_id);
+    method.setString(4, std::string(to_string(r.owner.env)));
+    method.setString(5, r.destination);
+    method.setInt64(6, r.now);
+    method.setInt64(7, r.now);
+    method.executeUpdate();
+    return existing_method{r.new_method_id, r.new_user_id, active};
+}
+
+void replace_code(connection& conn, login_request const& r, existing_method const& m) {
+    auto& upsert = conn.prepare(
+        "INSERT INTO otps (method_id, method_type, user_id, app_id, environment, code_digest, expires_at,"
+        " failed_attempts, used_at, fingerprint_ip, fingerprint_user_agent, created_at)"
+        " VALUES (?, ?, ?, ?, ?, UNHEX(?), ?, 0, NULL, ?, ?, ?)"
+        " ON DUPLICATE KEY UPDATE code_digest = VALUES(code_digest), expires_at = VALUES(expires_at),"
+        " failed_attempts = 0, used_at = NULL, fingerprint_ip = VALUES(fingerprint_ip),"
+        " fingerprint_user_agent = VALUES(fingerprint_user_agent), created_at = VALUES(created_at)");
+    upsert.setString(1, m.method_id);
+    upsert.setString(2, std::string(method_type_of(r.via)));
+    upsert.setString(3, m.user_id);
+    upsert.setString(4, r.owner.app_id);
+    upsert.setString(5, std::string(to_string(r.owner.env)));
+    upsert.setString(6, hex(r.code_digest(m.method_id)));
+    upsert.setInt64(7, r.expires_at);
+    upsert.setString(8, r.fingerprint.ip);
+    upsert.setString(9, r.fingerprint.user_agent);
+    upsert.setInt64(10, r.now);
+    upsert.executeUpdate();
+}
+
+void queue_message(connection& conn, login_request const& r, std::int64_t lease_until) {
+    auto& insert = conn.prepare(
+        "INSERT INTO outbox (id, app_id, environment, channel, destination, sealed_code, locale, expires_at,"
+        " lease_until, created_at) VALUES (?, ?, ?, ?, ?, UNHEX(?), ?, ?, ?, ?)");
+    insert.setString(1, r.message_id);
+    insert.setString(2, r.owner.app_id);
+    insert.setString(3, std::string(to_string(r.owner.env)));
+    insert.setString(4, std::string(to_string(r.via)));
+    insert.setString(5, r.destination);
+    insert.setString(6, hex(r.sealed_code));
+    insert.setString(7, r.locale);
+    insert.setInt64(8, r.expires_at);
+    insert.setInt64(9, lease_until);
+    insert.setInt64(10, r.now);
+    insert.executeUpdate();
+}
+
+// The time a running instance has to send a message before any instance may claim it.
+constexpr std::int64_t delivery_lease_seconds = 30;
+
+}  // namespace
+
+async_outcome<std::optional<api_key_record>> mysql_repository::find_api_key(crypto::digest digest) {
+    return pool_.run<std::optional<api_key_record>>([digest](connection& conn) -> outcome<std::optional<api_key_record>> {
+        auto& find = conn.prepare(
+            "SELECT k.app_id, k.environment, k.kind, k.revoked_at IS NOT NULL, a.name"
+            " FROM api_keys k JOIN apps a ON a.id = k.app_id WHERE k.key_digest = UNHEX(?)");
+        find.setString(1, hex(digest));
+        result_set rows(find.executeQuery());
+        if (!rows->next()) return std::optional<api_key_record>();
+        api_key_record record;
+        record.owner.app_id = rows->getString(1);
+        record.owner.env = parse_environment(std::string(rows->getString(2))).value_or(environment::test);
+        record.kind = rows->getString(3) == "secret" ? key_kind::secret : key_kind::public_token;
+        record.revoked = rows->getBoolean(4);
+        record.app_name = rows->getString(5);
+        return std::optional<api_key_record>(std::move(record));
+    });
+}
+
+async_outcome<login_result> mysql_repository::login_or_create(login_request request) {
+    return pool_.run<login_result>([r = std::move(request)](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<login_result> {
+            login_result result;
+            auto method = find_method(conn, r);
+            if (!method) {
+                method = create_user_with_method(conn, r);
+                result.user_created = true;
+            }
+            replace_code(conn, r, *method);
+            queue_message(conn, r, r.now + delivery_lease_seconds);
+            result.user_id = method->user_id;
+            result.method_id = method->method_id;
+            result.active = method->active;
+            return result;
+        });
+    });
+}
+
+async_outcome<void> mysql_repository::mark_sent(std::vector<std::string> message_ids, std::int64_t now) {
+    return pool_.run<void>([ids = std::move(message_ids), now](connection& conn) -> outcome<void> {
+        if (ids.empty()) return {};
+        std::string sql_text = "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id IN (";
+        for (std::size_t i = 0; i < ids.size(); ++i) sql_text += i ? ",?" : "?";
+        sql_text += ")";
+        auto& update = conn.prepare(sql_text);
+        update.setInt64(1, now);
+        for (std::size_t i = 0; i < ids.size(); ++i) update.setString(static_cast<unsigned>(i + 2), ids[i]);
+        update.executeUpdate();
+        return {};
+    });
+}
+
+async_outcome<void> mysql_repository::create_app(std::string app_id, std::string name, std::vector<new_app_key> keys,
+                                                 std::int64_t now) {
+    return pool_.run<void>([=](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            auto& app = conn.prepare("INSERT INTO apps (id, name, created_at) VALUES (?, ?, ?)");
+            app.setString(1, app_id);
+            app.setString(2, name);
+            app.setInt64(3, now);
+            app.executeUpdate();
+            auto& key = conn.prepare(
+                "INSERT INTO api_keys (key_digest, app_id, environment, kind, display_prefix, created_at)"
+                " VALUES (UNHEX(?), ?, ?, ?, ?, ?)");
+            for (auto const& k : keys) {
+                key.setString(1, hex(k.digest));
+                key.setString(2, app_id);
+                key.setString(3, std::string(to_string(k.env)));
+                key.setString(4, std::string(to_string(k.kind)));
+                key.setString(5, k.display_prefix);
+                key.setInt64(6, now);
+                key.executeUpdate();
+            }
+            return {};
+        });
+    });
+}
+
+async_outcome<void> mysql_repository::ping() {
+    return pool_.run<void>([](connection& conn) -> outcome<void> {
+        conn.execute("DO 1");
+        return {};
+    });
+}
+
+}  // namespace moonkey::mysql

@@ -1,0 +1,62 @@
+// The database stops mid-test: requests fail fast with 503, /healthz still answers, and the server
+// recovers by itself when the database returns.
+
+#include "test_server.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+using namespace moonkey::test;
+
+namespace {
+
+void run_script(char const* variable) {
+    char const* command = std::getenv(variable);
+    BOOST_REQUIRE_MESSAGE(command && *command, variable << " is not set: run the tests with tools/test");
+    BOOST_REQUIRE_MESSAGE(std::system(command) == 0, command << " failed");
+}
+
+struct restart_database_at_exit {
+    ~restart_database_at_exit() {
+        if (char const* command = std::getenv("MK_TEST_DB_START")) std::system(command);
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(database_down_gives_503_quickly_then_recovers) {
+    test_server server;
+    auto keys = server.create_app();
+    auto body = [] { return R"({"phone_number":")" + unique_phone() + "\"}"; };
+    auto path = "/v1/auth/otps/sms/login_or_create";
+    BOOST_TEST_REQUIRE(server.post(path, keys.test_secret, body()).status == 200);
+
+    restart_database_at_exit guard;
+    run_script("MK_TEST_DB_STOP");
+    for (int i = 0; i < 5; ++i) {
+        auto started = std::chrono::steady_clock::now();
+        auto r = server.post(path, keys.test_secret, body());
+        auto took = std::chrono::steady_clock::now() - started;
+        BOOST_TEST(r.status == 503, r.body);
+        BOOST_TEST(r.error_type() == "service_unavailable");
+        BOOST_TEST(r.headers.count("Retry-After") == 1u);
+        // Bounded by the database deadline of the test server (2 s), never a hang.
+        BOOST_TEST(took < std::chrono::seconds(5));
+    }
+    BOOST_TEST(server.get("/readyz").status == 503);
+    BOOST_TEST(server.get("/healthz").status == 200);
+
+    run_script("MK_TEST_DB_START");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        status = server.post(path, keys.test_secret, body()).status;
+        if (status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_TEST(status == 200);
+    BOOST_TEST(server.get("/readyz").status == 200);
+}

@@ -1,0 +1,152 @@
+#include "test_server.hpp"
+
+#include "moonkey/core/database_url.hpp"
+#include "moonkey/core/log.hpp"
+#include "moonkey/domain/api_key.hpp"
+#include "moonkey/domain/ksuid.hpp"
+#include "moonkey/store/mysql/connection.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cppconn/connection.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+
+namespace moonkey::test {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+std::string reply::error_type() const {
+    if (!json.is_object()) return "";
+    auto const* t = json.as_object().if_contains("error_type");
+    return t && t->is_string() ? std::string(t->as_string()) : "";
+}
+
+std::string test_database_url() {
+    char const* url = std::getenv("MK_TEST_DATABASE_URL");
+    if (!url || !*url) BOOST_FAIL("MK_TEST_DATABASE_URL is not set: run the tests with tools/test");
+    return url;
+}
+
+std::string query_value(std::string const& sql_text) {
+    auto url = parse_database_url(test_database_url()).value();
+    mysql::connection conn(url, std::chrono::seconds(10));
+    std::unique_ptr<sql::Statement> statement(conn.raw().createStatement());
+    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery(sql_text));
+    if (!rows->next()) return "";
+    return rows->getString(1);
+}
+
+test_server::test_server(unsigned threads) {
+    log::set_level("warn");
+    config cfg;
+    cfg.listen_host = "127.0.0.1";
+    cfg.listen_port = 0;
+    cfg.threads = threads;
+    cfg.database_url = test_database_url();
+    cfg.db_timeout = std::chrono::milliseconds(2000);
+    cfg.secret = "test-secret-test-secret-test-secret-0123456789";
+    cfg.access_log = false;
+    auto url = parse_database_url(cfg.database_url).value();
+    pool_ = std::make_unique<mysql::worker_pool>(mysql::worker_pool::options{url, 8, cfg.db_timeout, 1024});
+    repo_ = std::make_unique<mysql::mysql_repository>(*pool_);
+    server_ = std::make_unique<server>(cfg, *repo_);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+}
+
+test_server::~test_server() {
+    server_->stop();
+    thread_.join();
+    pool_->stop();
+}
+
+app_keys test_server::create_app(std::string const& name) {
+    app_keys keys;
+    keys.app_id = new_id("app_");
+    keys.test_secret = generate_api_key(key_kind::secret, environment::test);
+    keys.test_public = generate_api_key(key_kind::public_token, environment::test);
+    keys.live_secret = generate_api_key(key_kind::secret, environment::live);
+    keys.live_public = generate_api_key(key_kind::public_token, environment::live);
+    std::vector<new_app_key> records;
+    auto add = [&](std::string const& key, environment env, key_kind kind) {
+        records.push_back(new_app_key{api_key_digest(key), api_key_display_prefix(key), env, kind});
+    };
+    add(keys.test_secret, environment::test, key_kind::secret);
+    add(keys.test_public, environment::test, key_kind::public_token);
+    add(keys.live_secret, environment::live, key_kind::secret);
+    add(keys.live_public, environment::live, key_kind::public_token);
+    asio::io_context io;
+    auto done = asio::co_spawn(io, repo_->create_app(keys.app_id, name, std::move(records), 1700000000),
+                               asio::use_future);
+    io.run();
+    BOOST_REQUIRE_MESSAGE(done.get().has_value(), "could not create the test app");
+    return keys;
+}
+
+reply test_server::request(std::string const& method, std::string const& target, std::string const& body,
+                           std::map<std::string, std::string> const& headers) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(20));
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
+    for (auto const& [name, value] : headers) req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(10 * 1024 * 1024);
+    bhttp::read(stream, buffer, parser);
+    auto res = parser.release();
+    reply out;
+    out.status = res.result_int();
+    out.body = res.body();
+    for (auto const& field : res) out.headers[std::string(field.name_string())] = std::string(field.value());
+    boost::system::error_code ec;
+    out.json = boost::json::parse(out.body, ec);
+    return out;
+}
+
+reply test_server::post(std::string const& target, std::string const& key, std::string const& body) {
+    std::map<std::string, std::string> headers;
+    if (!key.empty()) headers["Authorization"] = "Bearer " + key;
+    return request("POST", target, body, headers);
+}
+
+reply test_server::get(std::string const& target) { return request("GET", target); }
+
+std::string unique_phone() {
+    static std::atomic<unsigned> counter{0};
+    static unsigned const base = std::random_device{}() % 9000;
+    unsigned n = (base * 1000 + counter++) % 10000000;
+    char digits[16];
+    std::snprintf(digits, sizeof digits, "%07u", n);
+    // +1 650 2xx xxxx: a valid US (California) fixed-line-or-mobile range.
+    return std::string("+1650") + "2" + std::string(digits + 1);
+}
+
+std::string unique_email() {
+    static std::atomic<unsigned> counter{0};
+    std::string local = "user" + new_id("").substr(10) + std::to_string(counter++);
+    for (auto& c : local) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return local + "@example.com";
+}
+
+}  // namespace moonkey::test

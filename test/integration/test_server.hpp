@@ -1,0 +1,69 @@
+#pragma once
+// An in-process moonkeyd on a free port, on the test database, with a small HTTP client.
+
+#include "moonkey/core/server.hpp"
+#include "moonkey/store/mysql/mysql_repository.hpp"
+#include "moonkey/store/mysql/worker_pool.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace moonkey::test {
+
+struct reply {
+    int status = 0;
+    boost::json::value json;
+    std::map<std::string, std::string> headers;
+    std::string body;
+
+    // Returns body["error_type"], or "" when there is none.
+    std::string error_type() const;
+};
+
+struct app_keys {
+    std::string app_id;
+    std::string test_secret, test_public, live_secret, live_public;
+};
+
+// Returns the test database URL (MK_TEST_DATABASE_URL); fails the test when it is not set.
+std::string test_database_url();
+
+// Runs a statement on the test database and returns the first column of the first row as text
+// ("" when there is no row).
+std::string query_value(std::string const& sql_text);
+
+class test_server {
+public:
+    explicit test_server(unsigned threads = 2);
+    ~test_server();
+
+    // Creates an app with test and live keys in the test database.
+    app_keys create_app(std::string const& name = "Test App");
+
+    // Sends a request and returns the answer. `key` goes in `Authorization: Bearer`.
+    reply request(std::string const& method, std::string const& target, std::string const& body = "",
+                  std::map<std::string, std::string> const& headers = {});
+    reply post(std::string const& target, std::string const& key, std::string const& body);
+    reply get(std::string const& target);
+
+    std::uint16_t port() const { return port_; }
+
+private:
+    std::unique_ptr<mysql::worker_pool> pool_;
+    std::unique_ptr<mysql::mysql_repository> repo_;
+    std::unique_ptr<server> server_;
+    std::thread thread_;
+    std::uint16_t port_ = 0;
+};
+
+// Returns a phone number not used before in this process run (+1 415 55x xxxx, valid in the US).
+std::string unique_phone();
+
+// Returns an email address not used before.
+std::string unique_email();
+
+}  // namespace moonkey::test

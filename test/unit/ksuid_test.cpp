@@ -1,0 +1,96 @@
+#include <boost/test/unit_test.hpp>
+
+#include "moonkey/domain/ksuid.hpp"
+
+#include <algorithm>
+#include <set>
+
+using namespace moonkey;
+
+namespace {
+
+constexpr std::string_view base62_alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+constexpr std::int64_t ksuid_epoch = 1400000000;
+
+std::array<std::uint8_t, 20> raw_from_hex(std::string_view hex) {
+    std::array<std::uint8_t, 20> raw{};
+    for (std::size_t i = 0; i < raw.size(); ++i)
+        raw[i] = static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(2 * i, 2)), nullptr, 16));
+    return raw;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ksuid_test)
+
+BOOST_AUTO_TEST_CASE(encodes_known_vectors) {
+    BOOST_TEST(encode_ksuid({}) == "000000000000000000000000000");
+    std::array<std::uint8_t, 20> max{};
+    max.fill(0xff);
+    BOOST_TEST(encode_ksuid(max) == "aWgEPTl1tmebfsQzFP4bxwgy80V");
+    // The example in github.com/segmentio/ksuid's README.
+    BOOST_TEST(encode_ksuid(raw_from_hex("0669F7EFB5A1CD34B5F99D1154FB6853345C9735"))
+               == "0ujtsYcgvSTl8PAuAdqWYSMnLOv");
+    std::array<std::uint8_t, 20> one{};
+    one.back() = 1;
+    BOOST_TEST(encode_ksuid(one) == "000000000000000000000000001");
+    one.back() = 62;
+    BOOST_TEST(encode_ksuid(one) == "000000000000000000000000010");
+}
+
+BOOST_AUTO_TEST_CASE(new_id_has_prefix_length_and_alphabet) {
+    auto const id = new_id("user_");
+    BOOST_TEST(id.size() == 5u + 27u);
+    BOOST_TEST(id.starts_with("user_"));
+    auto const body = std::string_view(id).substr(5);
+    BOOST_TEST(std::all_of(body.begin(), body.end(),
+                           [](char c) { return base62_alphabet.find(c) != std::string_view::npos; }));
+    BOOST_TEST(new_id("").size() == 27u);
+}
+
+BOOST_AUTO_TEST_CASE(new_ids_differ_within_a_second) {
+    std::set<std::string> ids;
+    for (int i = 0; i < 1000; ++i) ids.insert(new_id("x_", 1700000000));
+    BOOST_TEST(ids.size() == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(ids_sort_by_time_across_seconds) {
+    for (std::int64_t const t :
+         {ksuid_epoch, std::int64_t{1500000000}, std::int64_t{1700000000}, ksuid_epoch + 0xfffffffe}) {
+        for (int i = 0; i < 200; ++i) BOOST_TEST_REQUIRE(new_id("a_", t) < new_id("a_", t + 1));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(timestamp_is_the_leading_part) {
+    // 2^128 < 62^22, so at the epoch the five leading digits are '0' whatever the payload.
+    BOOST_TEST(new_id("", ksuid_epoch).substr(0, 5) == "00000");
+    // Stamped like the segmentio example, an id lies between that second's zero and all-ones payloads.
+    auto const low = raw_from_hex("0669F7EF00000000000000000000000000000000");
+    auto const high = raw_from_hex("0669F7EFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
+    for (int i = 0; i < 100; ++i) {
+        auto const id = new_id("", ksuid_epoch + 107608047);
+        BOOST_TEST_REQUIRE(id >= encode_ksuid(low));
+        BOOST_TEST_REQUIRE(id <= encode_ksuid(high));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(timestamps_out_of_range_are_clamped) {
+    BOOST_TEST(new_id("", 0) < new_id("", ksuid_epoch + 1));
+    BOOST_TEST(is_id(new_id("", std::int64_t{1} << 40), ""));
+}
+
+BOOST_AUTO_TEST_CASE(is_id_accepts_and_rejects) {
+    BOOST_TEST(is_id(new_id("user_"), "user_"));
+    BOOST_TEST(is_id("user_0ujtsYcgvSTl8PAuAdqWYSMnLOv", "user_"));
+    BOOST_TEST(is_id("0ujtsYcgvSTl8PAuAdqWYSMnLOv", ""));
+    BOOST_TEST(!is_id("user_0ujtsYcgvSTl8PAuAdqWYSMnLOv", "app_"));
+    BOOST_TEST(!is_id("0ujtsYcgvSTl8PAuAdqWYSMnLOv", "user_"));
+    BOOST_TEST(!is_id("user_0ujtsYcgvSTl8PAuAdqWYSMnLO", "user_"));
+    BOOST_TEST(!is_id("user_0ujtsYcgvSTl8PAuAdqWYSMnLOvv", "user_"));
+    BOOST_TEST(!is_id("user_0ujtsYcgvSTl8PAuAdqWYSMnLO-", "user_"));
+    BOOST_TEST(!is_id("user_0ujtsYcgvSTl8PAuAdqWYSMnLO ", "user_"));
+    BOOST_TEST(!is_id("", "user_"));
+    BOOST_TEST(!is_id("user_", "user_"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

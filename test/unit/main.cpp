@@ -1,0 +1,3 @@
+#define BOOST_TEST_DYN_LINK
+#define BOOST_TEST_MODULE moonkey_unit
+#include <boost/test/unit_test.hpp>
