@@ -6,6 +6,8 @@
 #include "moonkey/core/config.hpp"
 #include "moonkey/core/database_url.hpp"
 #include "moonkey/domain/api_key.hpp"
+#include "moonkey/domain/app_settings.hpp"
+#include "moonkey/domain/jwt_key_ring.hpp"
 #include "moonkey/domain/ksuid.hpp"
 #include "moonkey/store/mysql/migrator.hpp"
 #include "moonkey/store/mysql/mysql_repository.hpp"
@@ -24,7 +26,24 @@ constexpr char const* usage =
     "Usage: moonkeyctl [--key value ...] COMMAND\n"
     "  migrate                  apply the schema migrations not yet applied\n"
     "  app create --name NAME   create an app; prints its id and keys as JSON (shown once)\n"
+    "  app set APP KEY VALUE [--env test|live]\n"
+    "                           change a setting: fingerprint_match (none|ip|user_agent|both),\n"
+    "                           default_locale (en|es|fr|de|pt-br), domain\n"
+    "  jwt rotate               publish a new session-JWT signing key (it signs after 10 minutes)\n"
     "Configuration keys as for moonkeyd (--help lists them).\n";
+
+// Runs one repository call to completion on a one-connection pool.
+template <class T, class Call>
+outcome<T> run_once(database_url const& url, Call call) {
+    mysql::worker_pool pool({url, 1, std::chrono::seconds(10), 16});
+    mysql::mysql_repository repo(pool);
+    boost::asio::io_context io;
+    auto done = boost::asio::co_spawn(io, call(repo), boost::asio::use_future);
+    io.run();
+    auto result = done.get();
+    pool.stop();
+    return result;
+}
 
 int migrate_command(database_url const& url) {
     mysql::connection conn(url, std::chrono::seconds(30));
@@ -53,18 +72,53 @@ int app_create_command(database_url const& url, std::string const& name) {
         }
         out[to_string(env)] = env_keys;
     }
-    mysql::worker_pool pool({url, 1, std::chrono::seconds(10), 16});
-    mysql::mysql_repository repo(pool);
-    boost::asio::io_context io;
-    auto done = boost::asio::co_spawn(io, repo.create_app(app_id, name, std::move(keys), now), boost::asio::use_future);
-    io.run();
-    auto created = done.get();
-    pool.stop();
+    auto created = run_once<void>(
+        url, [&](mysql::mysql_repository& repo) { return repo.create_app(app_id, name, std::move(keys), now); });
     if (!created) {
         std::cerr << "moonkeyctl: " << created.error().message << "\n";
         return 1;
     }
     std::cout << boost::json::serialize(out) << "\n";
+    return 0;
+}
+
+int app_set_command(database_url const& url, std::vector<std::string> const& args) {
+    // app set APP KEY VALUE [--env test|live]
+    std::optional<environment> env;
+    if (args.size() == 7 && args[5] == "--env") {
+        env = parse_environment(args[6]);
+        if (!env) {
+            std::cerr << "moonkeyctl: --env must be test or live\n";
+            return 2;
+        }
+    } else if (args.size() != 5) {
+        std::cerr << usage;
+        return 2;
+    }
+    auto change = [&](std::string const& current) { return set_app_setting(current, args[3], args[4], env); };
+    auto changed = run_once<void>(url, [&](mysql::mysql_repository& repo) { return repo.update_app_settings(args[2], change); });
+    if (!changed) {
+        std::cerr << "moonkeyctl: " << changed.error().message << "\n";
+        return 1;
+    }
+    std::cout << boost::json::serialize(boost::json::object{{"app_id", args[2]}, {args[3], args[4]}}) << "\n";
+    return 0;
+}
+
+int jwt_rotate_command(database_url const& url, std::string const& secret) {
+    if (secret.size() < 32) {
+        std::cerr << "moonkeyctl: jwt rotate needs the server secret (MOONKEY_SECRET or secret_file)\n";
+        return 2;
+    }
+    auto rotated = run_once<void>(url, [&](mysql::mysql_repository& repo) -> boost::asio::awaitable<outcome<void>> {
+        jwt_key_ring ring(repo, secret, system_unix_clock(), jwt_key_ring::options{});
+        co_return co_await ring.rotate();
+    });
+    if (!rotated) {
+        std::cerr << "moonkeyctl: " << rotated.error().message << "\n";
+        return 1;
+    }
+    std::cout << "{\"rotated\":true}\n";
     return 0;
 }
 
@@ -97,6 +151,9 @@ int main(int argc, char** argv) {
         if (args[0] == "migrate" && args.size() == 1) return migrate_command(*url);
         if (args.size() == 4 && args[0] == "app" && args[1] == "create" && args[2] == "--name")
             return app_create_command(*url, args[3]);
+        if (args.size() >= 2 && args[0] == "app" && args[1] == "set") return app_set_command(*url, args);
+        if (args.size() == 2 && args[0] == "jwt" && args[1] == "rotate")
+            return jwt_rotate_command(*url, request->cfg.secret);
     } catch (std::exception const& e) {
         std::cerr << "moonkeyctl: " << e.what() << "\n";
         return 1;

@@ -3,6 +3,7 @@
 #include "moonkey/core/database_url.hpp"
 #include "moonkey/core/log.hpp"
 #include "moonkey/domain/api_key.hpp"
+#include "moonkey/domain/app_settings.hpp"
 #include "moonkey/domain/ksuid.hpp"
 #include "moonkey/store/mysql/connection.hpp"
 
@@ -21,6 +22,8 @@
 #include <cppconn/statement.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <random>
 
@@ -35,74 +38,12 @@ std::string reply::error_type() const {
     return t && t->is_string() ? std::string(t->as_string()) : "";
 }
 
-std::string test_database_url() {
-    char const* url = std::getenv("MK_TEST_DATABASE_URL");
-    if (!url || !*url) BOOST_FAIL("MK_TEST_DATABASE_URL is not set: run the tests with tools/test");
-    return url;
-}
-
-std::string query_value(std::string const& sql_text) {
-    auto url = parse_database_url(test_database_url()).value();
-    mysql::connection conn(url, std::chrono::seconds(10));
-    std::unique_ptr<sql::Statement> statement(conn.raw().createStatement());
-    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery(sql_text));
-    if (!rows->next()) return "";
-    return rows->getString(1);
-}
-
-test_server::test_server(unsigned threads) {
-    log::set_level("warn");
-    config cfg;
-    cfg.listen_host = "127.0.0.1";
-    cfg.listen_port = 0;
-    cfg.threads = threads;
-    cfg.database_url = test_database_url();
-    cfg.db_timeout = std::chrono::milliseconds(2000);
-    cfg.secret = "test-secret-test-secret-test-secret-0123456789";
-    cfg.access_log = false;
-    auto url = parse_database_url(cfg.database_url).value();
-    pool_ = std::make_unique<mysql::worker_pool>(mysql::worker_pool::options{url, 8, cfg.db_timeout, 1024});
-    repo_ = std::make_unique<mysql::mysql_repository>(*pool_);
-    server_ = std::make_unique<server>(cfg, *repo_);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
-}
-
-test_server::~test_server() {
-    server_->stop();
-    thread_.join();
-    pool_->stop();
-}
-
-app_keys test_server::create_app(std::string const& name) {
-    app_keys keys;
-    keys.app_id = new_id("app_");
-    keys.test_secret = generate_api_key(key_kind::secret, environment::test);
-    keys.test_public = generate_api_key(key_kind::public_token, environment::test);
-    keys.live_secret = generate_api_key(key_kind::secret, environment::live);
-    keys.live_public = generate_api_key(key_kind::public_token, environment::live);
-    std::vector<new_app_key> records;
-    auto add = [&](std::string const& key, environment env, key_kind kind) {
-        records.push_back(new_app_key{api_key_digest(key), api_key_display_prefix(key), env, kind});
-    };
-    add(keys.test_secret, environment::test, key_kind::secret);
-    add(keys.test_public, environment::test, key_kind::public_token);
-    add(keys.live_secret, environment::live, key_kind::secret);
-    add(keys.live_public, environment::live, key_kind::public_token);
-    asio::io_context io;
-    auto done = asio::co_spawn(io, repo_->create_app(keys.app_id, name, std::move(records), 1700000000),
-                               asio::use_future);
-    io.run();
-    BOOST_REQUIRE_MESSAGE(done.get().has_value(), "could not create the test app");
-    return keys;
-}
-
-reply test_server::request(std::string const& method, std::string const& target, std::string const& body,
-                           std::map<std::string, std::string> const& headers) {
+reply http_request(std::uint16_t port, std::string const& method, std::string const& target,
+                   std::string const& body, std::map<std::string, std::string> const& headers) {
     asio::io_context io;
     beast::tcp_stream stream(io);
     stream.expires_after(std::chrono::seconds(20));
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
     req.set(bhttp::field::host, "127.0.0.1");
     if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
@@ -122,6 +63,137 @@ reply test_server::request(std::string const& method, std::string const& target,
     boost::system::error_code ec;
     out.json = boost::json::parse(out.body, ec);
     return out;
+}
+
+app_keys create_test_app(std::string const& name) {
+    app_keys keys;
+    keys.app_id = new_id("app_");
+    keys.test_secret = generate_api_key(key_kind::secret, environment::test);
+    keys.test_public = generate_api_key(key_kind::public_token, environment::test);
+    keys.live_secret = generate_api_key(key_kind::secret, environment::live);
+    keys.live_public = generate_api_key(key_kind::public_token, environment::live);
+    std::vector<new_app_key> records;
+    auto add = [&](std::string const& key, environment env, key_kind kind) {
+        records.push_back(new_app_key{api_key_digest(key), api_key_display_prefix(key), env, kind});
+    };
+    add(keys.test_secret, environment::test, key_kind::secret);
+    add(keys.test_public, environment::test, key_kind::public_token);
+    add(keys.live_secret, environment::live, key_kind::secret);
+    add(keys.live_public, environment::live, key_kind::public_token);
+    auto url = parse_database_url(test_database_url()).value();
+    mysql::worker_pool pool({url, 1, std::chrono::seconds(10), 16});
+    mysql::mysql_repository repo(pool);
+    asio::io_context io;
+    auto done = asio::co_spawn(io, repo.create_app(keys.app_id, name, std::move(records), 1700000000),
+                               asio::use_future);
+    io.run();
+    auto created = done.get();
+    pool.stop();
+    BOOST_REQUIRE_MESSAGE(created.has_value(), "could not create the test app");
+    return keys;
+}
+
+std::string test_database_url() {
+    char const* url = std::getenv("MK_TEST_DATABASE_URL");
+    if (!url || !*url) BOOST_FAIL("MK_TEST_DATABASE_URL is not set: run the tests with tools/test");
+    return url;
+}
+
+std::string query_value(std::string const& sql_text) {
+    auto url = parse_database_url(test_database_url()).value();
+    mysql::connection conn(url, std::chrono::seconds(10));
+    std::unique_ptr<sql::Statement> statement(conn.raw().createStatement());
+    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery(sql_text));
+    if (!rows->next()) return "";
+    return rows->getString(1);
+}
+
+namespace {
+
+// The console delivery lines of every test server in this process, by destination.
+struct delivery_log {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::map<std::string, std::vector<std::string>> codes;
+};
+
+delivery_log& deliveries() {
+    static delivery_log log;
+    return log;
+}
+
+void capture_line(std::string_view line) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(line, ec);
+    if (ec || !value.is_object()) return;
+    auto const& o = value.as_object();
+    auto const* msg = o.if_contains("msg");
+    if (!msg || !msg->is_string() || msg->as_string() != "delivery") {
+        std::fprintf(stdout, "%.*s\n", static_cast<int>(line.size()), line.data());
+        return;
+    }
+    auto& d = deliveries();
+    std::lock_guard lock(d.mutex);
+    d.codes[std::string(o.at("to").as_string())].emplace_back(o.at("code").as_string());
+    d.changed.notify_all();
+}
+
+}  // namespace
+
+std::string test_server::code_sent_to(std::string const& destination, std::size_t nth) {
+    auto& d = deliveries();
+    std::unique_lock lock(d.mutex);
+    bool arrived =
+        d.changed.wait_for(lock, std::chrono::seconds(10), [&] { return d.codes[destination].size() >= nth; });
+    BOOST_REQUIRE_MESSAGE(arrived, "delivery " << nth << " to " << destination << " did not arrive");
+    return d.codes[destination][nth - 1];
+}
+
+std::size_t test_server::deliveries_to(std::string const& destination) {
+    auto& d = deliveries();
+    std::lock_guard lock(d.mutex);
+    return d.codes[destination].size();
+}
+
+test_server::test_server(unsigned threads) {
+    log::set_level("warn");
+    log::set_sink(capture_line);
+    config cfg;
+    cfg.listen_host = "127.0.0.1";
+    cfg.listen_port = 0;
+    cfg.threads = threads;
+    cfg.database_url = test_database_url();
+    cfg.db_timeout = std::chrono::milliseconds(2000);
+    cfg.secret = "test-secret-test-secret-test-secret-0123456789";
+    cfg.access_log = false;
+    auto url = parse_database_url(cfg.database_url).value();
+    pool_ = std::make_unique<mysql::worker_pool>(mysql::worker_pool::options{url, 8, cfg.db_timeout, 1024});
+    repo_ = std::make_unique<mysql::mysql_repository>(*pool_);
+    auto clock = [this] { return system_unix_clock()() + offset_.load(); };
+    server_ = std::make_unique<server>(cfg, *repo_, clock);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+}
+
+test_server::~test_server() {
+    server_->stop();
+    thread_.join();
+    pool_->stop();
+}
+
+app_keys test_server::create_app(std::string const& name) { return create_test_app(name); }
+
+bool test_server::set_app_setting(std::string const& app_id, std::string const& key, std::string const& value) {
+    asio::io_context io;
+    auto change = [=](std::string const& current) { return moonkey::set_app_setting(current, key, value, std::nullopt); };
+    auto done = asio::co_spawn(io, repo_->update_app_settings(app_id, change), asio::use_future);
+    io.run();
+    return done.get().has_value();
+}
+
+reply test_server::request(std::string const& method, std::string const& target, std::string const& body,
+                           std::map<std::string, std::string> const& headers) {
+    return http_request(port_, method, target, body, headers);
 }
 
 reply test_server::post(std::string const& target, std::string const& key, std::string const& body) {

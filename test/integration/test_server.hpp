@@ -7,12 +7,19 @@
 
 #include <boost/json/value.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
 namespace moonkey::test {
+
+struct app_keys {
+    std::string app_id;
+    std::string test_secret, test_public, live_secret, live_public;
+};
 
 struct reply {
     int status = 0;
@@ -24,10 +31,13 @@ struct reply {
     std::string error_type() const;
 };
 
-struct app_keys {
-    std::string app_id;
-    std::string test_secret, test_public, live_secret, live_public;
-};
+
+// Sends one HTTP/1.1 request to 127.0.0.1:`port` and returns the answer (bounded by 20 s).
+reply http_request(std::uint16_t port, std::string const& method, std::string const& target,
+                   std::string const& body = "", std::map<std::string, std::string> const& headers = {});
+
+// Creates an app with test and live keys directly in the test database.
+app_keys create_test_app(std::string const& name = "Test App");
 
 // Returns the test database URL (MK_TEST_DATABASE_URL); fails the test when it is not set.
 std::string test_database_url();
@@ -44,6 +54,9 @@ public:
     // Creates an app with test and live keys in the test database.
     app_keys create_app(std::string const& name = "Test App");
 
+    // Sets an app setting as `moonkeyctl app set` does; returns false when refused.
+    bool set_app_setting(std::string const& app_id, std::string const& key, std::string const& value);
+
     // Sends a request and returns the answer. `key` goes in `Authorization: Bearer`.
     reply request(std::string const& method, std::string const& target, std::string const& body = "",
                   std::map<std::string, std::string> const& headers = {});
@@ -52,7 +65,18 @@ public:
 
     std::uint16_t port() const { return port_; }
 
+    // Moves the server's clock forward.
+    void advance(std::chrono::seconds by) { offset_ += by.count(); }
+
+    // Returns the code of the `nth` console delivery to `destination` (1 = the first), waiting for it
+    // at most 10 s.
+    std::string code_sent_to(std::string const& destination, std::size_t nth = 1);
+
+    // Returns how many console deliveries went to `destination` so far.
+    std::size_t deliveries_to(std::string const& destination);
+
 private:
+    std::atomic<std::int64_t> offset_{0};
     std::unique_ptr<mysql::worker_pool> pool_;
     std::unique_ptr<mysql::mysql_repository> repo_;
     std::unique_ptr<server> server_;

@@ -4,6 +4,8 @@
 #include "moonkey/core/core_services.hpp"
 #include "moonkey/core/crypto.hpp"
 
+#include <boost/url/parse.hpp>
+
 namespace moonkey::api {
 namespace {
 
@@ -18,6 +20,14 @@ std::string_view trim(std::string_view s) {
     while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
     return s;
+}
+
+std::string api_key_in_query(std::string_view target) {
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return {};
+    auto params = url->params();
+    auto it = params.find("api_key");
+    return it == params.end() ? std::string() : std::string((*it).value);
 }
 
 error unauthorized() {
@@ -37,8 +47,9 @@ std::string extract_api_key(std::string_view authorization) {
     return {};
 }
 
-async_outcome<api_key_record> authenticate(http::request_context& ctx, key_access access) {
+async_outcome<api_key_record> authenticate(http::request_context& ctx, key_access access, bool query_key) {
     auto key = extract_api_key(ctx.req[http::beast_http::field::authorization]);
+    if (key.empty() && query_key) key = api_key_in_query(ctx.req.target());
     auto claim = parse_api_key(key);
     if (!claim) co_return unauthorized();
     if (claim->kind == key_kind::public_token && access == key_access::secret_only)

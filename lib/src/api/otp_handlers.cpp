@@ -2,6 +2,7 @@
 
 #include "moonkey/api/authenticate.hpp"
 #include "moonkey/api/json_input.hpp"
+#include "moonkey/api/session_handlers.hpp"
 #include "moonkey/core/core_services.hpp"
 #include "moonkey/domain/otp_service.hpp"
 #include "moonkey/http/error_response.hpp"
@@ -50,7 +51,9 @@ outcome<login_input> read_login_input(json::object const& body, channel via) {
     return input;
 }
 
-boost::asio::awaitable<http::response> login_or_create(http::request_context& ctx, channel via) {
+enum class send_mode { login_or_create, existing_only };
+
+boost::asio::awaitable<http::response> send_code(http::request_context& ctx, channel via, send_mode mode) {
     auto caller = co_await authenticate(ctx, key_access::secret_or_public);
     if (!caller) co_return http::error_response(caller.error(), ctx.request_id);
     auto body = json_body(ctx.req);
@@ -58,25 +61,85 @@ boost::asio::awaitable<http::response> login_or_create(http::request_context& ct
     auto input = read_login_input(*body, via);
     if (!input) co_return http::error_response(input.error(), ctx.request_id);
 
-    auto login = co_await ctx.services.otps().login_or_create(*caller, std::move(*input));
+    auto& otps = ctx.services.otps();
+    // (No co_await inside ?: — GCC 12 destroys its result too early.)
+    outcome<login_output> login = fail(errc::internal_server_error, "");
+    if (mode == send_mode::login_or_create) {
+        login = co_await otps.login_or_create(*caller, std::move(*input));
+    } else {
+        login = co_await otps.send(*caller, std::move(*input));
+    }
     if (!login) co_return http::error_response(login.error(), ctx.request_id);
 
     json::object out;
     out["user_id"] = login->user_id;
     out[via == channel::sms ? "phone_number_id" : "email_id"] = login->method_id;
-    out["user_created"] = login->user_created;
-    out["status"] = login->active ? "active" : "pending";
+    if (mode == send_mode::login_or_create) {
+        out["user_created"] = login->user_created;
+        out["status"] = login->active ? "active" : "pending";
+    }
     co_return http::json_response(http::status::ok, out, ctx.request_id);
+}
+
+outcome<verify_input> read_verify_input(json::object const& body) {
+    verify_input input;
+    auto method_id = required_string(body, "method_id");
+    if (!method_id) return method_id.error();
+    input.method_id = std::move(*method_id);
+    auto code = required_string(body, "otp");
+    if (!code) return code.error();
+    input.code = std::move(*code);
+    auto fingerprint = read_fingerprint(body);
+    if (!fingerprint) return fingerprint.error();
+    input.fingerprint = std::move(*fingerprint);
+    auto expires_in = optional_whole_number(body, "session_expires_in");
+    if (!expires_in) return expires_in.error();
+    input.session_expires_in = *expires_in;
+    auto token = optional_string(body, "session_token");
+    if (!token) return token.error();
+    input.session.token = std::move(*token);
+    auto jwt = optional_string(body, "session_jwt");
+    if (!jwt) return jwt.error();
+    input.session.jwt = std::move(*jwt);
+    return input;
 }
 
 }  // namespace
 
+boost::asio::awaitable<http::response> verify_otp(http::request_context& ctx) {
+    auto caller = co_await authenticate(ctx, key_access::secret_or_public);
+    if (!caller) co_return http::error_response(caller.error(), ctx.request_id);
+    auto body = json_body(ctx.req);
+    if (!body) co_return http::error_response(body.error(), ctx.request_id);
+    auto input = read_verify_input(*body);
+    if (!input) co_return http::error_response(input.error(), ctx.request_id);
+
+    auto verified = co_await ctx.services.otps().verify(*caller, std::move(*input));
+    if (!verified) co_return http::error_response(verified.error(), ctx.request_id);
+
+    json::object out{{"method_id", verified->result.method_id},
+                     {"method_type", method_type_of(verified->result.via)},
+                     {"user_id", verified->result.user_id}};
+    if (verified->session) {
+        for (auto& [key, value] : issued_session_json(*verified->session)) out[key] = value;
+    }
+    co_return http::json_response(http::status::ok, out, ctx.request_id);
+}
+
 boost::asio::awaitable<http::response> sms_login_or_create(http::request_context& ctx) {
-    return login_or_create(ctx, channel::sms);
+    return send_code(ctx, channel::sms, send_mode::login_or_create);
 }
 
 boost::asio::awaitable<http::response> email_login_or_create(http::request_context& ctx) {
-    return login_or_create(ctx, channel::email);
+    return send_code(ctx, channel::email, send_mode::login_or_create);
+}
+
+boost::asio::awaitable<http::response> sms_send(http::request_context& ctx) {
+    return send_code(ctx, channel::sms, send_mode::existing_only);
+}
+
+boost::asio::awaitable<http::response> email_send(http::request_context& ctx) {
+    return send_code(ctx, channel::email, send_mode::existing_only);
 }
 
 }  // namespace moonkey::api

@@ -2,6 +2,8 @@
 
 #include "moonkey/api/ops_handlers.hpp"
 #include "moonkey/api/otp_handlers.hpp"
+#include "moonkey/api/session_handlers.hpp"
+#include "moonkey/api/user_handlers.hpp"
 
 namespace moonkey::api {
 
@@ -12,6 +14,20 @@ http::router make_routes() {
     r.add(verb::get, "/readyz", readyz);
     r.add(verb::post, "/v1/auth/otps/sms/login_or_create", sms_login_or_create);
     r.add(verb::post, "/v1/auth/otps/email/login_or_create", email_login_or_create);
+    r.add(verb::post, "/v1/auth/otps/sms/send", sms_send);
+    r.add(verb::post, "/v1/auth/otps/email/send", email_send);
+    r.add(verb::post, "/v1/auth/otps/verify", verify_otp);
+    r.add(verb::post, "/v1/auth/sessions/verify", verify_session);
+    r.add(verb::get, "/v1/auth/sessions/list", list_sessions);
+    r.add(verb::delete_, "/v1/auth/sessions/delete", delete_session);
+    r.add(verb::get, "/v1/auth/jwks/default", jwks);
+    r.add(verb::post, "/v1/auth/users/create", create_user);
+    r.add(verb::post, "/v1/auth/users/search", search_users);
+    r.add(verb::get, "/v1/auth/users/{id}", get_user);
+    r.add(verb::put, "/v1/auth/users/{id}/update", update_user);
+    r.add(verb::delete_, "/v1/auth/users/{id}/delete", delete_user);
+    r.add(verb::delete_, "/v1/auth/users/emails/{email_id}/delete", delete_user_email);
+    r.add(verb::delete_, "/v1/auth/users/phone_numbers/{id}/delete", delete_user_phone_number);
     return r;
 }
 

@@ -26,8 +26,26 @@ po::options_description describe_options() {
         ("db_queue_limit", po::value<unsigned>()->default_value(4096), "database jobs waiting before 503")
         ("secret", po::value<std::string>()->default_value(""), "server secret for code and token HMACs (32+ bytes)")
         ("secret_file", po::value<std::string>()->default_value(""), "file holding the server secret")
-        ("sms_provider", po::value<std::string>()->default_value("console"), "SMS delivery: console")
-        ("email_provider", po::value<std::string>()->default_value("console"), "email delivery: console")
+        ("sms_provider", po::value<std::string>()->default_value("console"), "SMS delivery: console, webhook or twilio")
+        ("email_provider", po::value<std::string>()->default_value("console"), "email delivery: console, webhook or smtp")
+        ("webhook_url", po::value<std::string>()->default_value(""), "webhook provider: URL that receives batches")
+        ("webhook_secret", po::value<std::string>()->default_value(""), "webhook provider: signing secret (whsec_…)")
+        ("webhook_secret_file", po::value<std::string>()->default_value(""), "file holding webhook_secret")
+        ("twilio_base_url", po::value<std::string>()->default_value("https://api.twilio.com"), "Twilio API base URL")
+        ("twilio_account_sid", po::value<std::string>()->default_value(""), "Twilio account SID")
+        ("twilio_auth_token", po::value<std::string>()->default_value(""), "Twilio auth token")
+        ("twilio_auth_token_file", po::value<std::string>()->default_value(""), "file holding twilio_auth_token")
+        ("twilio_from", po::value<std::string>()->default_value(""), "Twilio sender number or messaging service SID")
+        ("smtp_url", po::value<std::string>()->default_value(""), "smtp://user:pass@host:port or smtps://…")
+        ("smtp_url_file", po::value<std::string>()->default_value(""), "file holding smtp_url")
+        ("smtp_verify_tls", po::value<bool>()->default_value(true), "verify the SMTP server's certificate")
+        ("email_from", po::value<std::string>()->default_value(""), "sender of emails: \"Name <addr@example.com>\"")
+        ("delivery_batch_max", po::value<unsigned>()->default_value(100), "messages per provider batch")
+        ("delivery_batch_linger", po::value<unsigned>()->default_value(5), "ms to wait for a batch to fill")
+        ("delivery_concurrency", po::value<unsigned>()->default_value(4), "batches in flight per provider and core")
+        ("delivery_queue_limit", po::value<unsigned>()->default_value(10000), "messages queued per core before 503")
+        ("delivery_lease", po::value<unsigned>()->default_value(30), "s before an unsent message is claimed again")
+        ("delivery_max_attempts", po::value<unsigned>()->default_value(10), "sends tried before a message fails")
         ("drain_delay", po::value<unsigned>()->default_value(0), "ms to keep serving after SIGTERM")
         ("log_level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")
         ("access_log", po::value<bool>()->default_value(true), "one log line per request (true/false)")
@@ -73,6 +91,61 @@ outcome<std::string> read_secret_file(std::string const& path) {
     return secret;
 }
 
+// Returns the value of `key`, or the contents of the file named by `key`_file when that is set.
+outcome<std::string> value_or_file(po::variables_map const& vm, std::string const& key) {
+    if (auto const& file = vm[key + "_file"].as<std::string>(); !file.empty()) {
+        auto text = read_secret_file(file);
+        if (!text) return fail(errc::invalid_request, key + "_file: cannot read '" + file + "'");
+        return *text;
+    }
+    return vm[key].as<std::string>();
+}
+
+outcome<void> read_delivery(po::variables_map const& vm, config& cfg) {
+    cfg.sms_provider = vm["sms_provider"].as<std::string>();
+    if (cfg.sms_provider != "console" && cfg.sms_provider != "webhook" && cfg.sms_provider != "twilio")
+        return fail(errc::invalid_request, "sms_provider: must be console, webhook or twilio");
+    cfg.email_provider = vm["email_provider"].as<std::string>();
+    if (cfg.email_provider != "console" && cfg.email_provider != "webhook" && cfg.email_provider != "smtp")
+        return fail(errc::invalid_request, "email_provider: must be console, webhook or smtp");
+    cfg.webhook_url = vm["webhook_url"].as<std::string>();
+    auto webhook_secret = value_or_file(vm, "webhook_secret");
+    if (!webhook_secret) return webhook_secret.error();
+    cfg.webhook_secret = *webhook_secret;
+    bool uses_webhook = cfg.sms_provider == "webhook" || cfg.email_provider == "webhook";
+    if (uses_webhook && (cfg.webhook_url.empty() || cfg.webhook_secret.empty()))
+        return fail(errc::invalid_request, "webhook_url: the webhook provider needs webhook_url and webhook_secret");
+    cfg.twilio_base_url = vm["twilio_base_url"].as<std::string>();
+    cfg.twilio_account_sid = vm["twilio_account_sid"].as<std::string>();
+    auto twilio_token = value_or_file(vm, "twilio_auth_token");
+    if (!twilio_token) return twilio_token.error();
+    cfg.twilio_auth_token = *twilio_token;
+    cfg.twilio_from = vm["twilio_from"].as<std::string>();
+    if (cfg.sms_provider == "twilio" &&
+        (cfg.twilio_account_sid.empty() || cfg.twilio_auth_token.empty() || cfg.twilio_from.empty()))
+        return fail(errc::invalid_request,
+                    "twilio_account_sid: the twilio provider needs twilio_account_sid, twilio_auth_token and twilio_from");
+    auto smtp_url = value_or_file(vm, "smtp_url");
+    if (!smtp_url) return smtp_url.error();
+    cfg.smtp_url = *smtp_url;
+    cfg.email_from = vm["email_from"].as<std::string>();
+    cfg.smtp_verify_tls = vm["smtp_verify_tls"].as<bool>();
+    if (cfg.email_provider == "smtp" && (cfg.smtp_url.empty() || cfg.email_from.empty()))
+        return fail(errc::invalid_request, "smtp_url: the smtp provider needs smtp_url and email_from");
+    cfg.delivery_batch_max = vm["delivery_batch_max"].as<unsigned>();
+    if (cfg.delivery_batch_max == 0 || cfg.delivery_batch_max > 1000)
+        return fail(errc::invalid_request, "delivery_batch_max: must be 1..1000");
+    cfg.delivery_batch_linger = std::chrono::milliseconds(vm["delivery_batch_linger"].as<unsigned>());
+    cfg.delivery_concurrency = vm["delivery_concurrency"].as<unsigned>();
+    if (cfg.delivery_concurrency == 0) return fail(errc::invalid_request, "delivery_concurrency: must be at least 1");
+    cfg.delivery_queue_limit = vm["delivery_queue_limit"].as<unsigned>();
+    cfg.delivery_lease = std::chrono::seconds(vm["delivery_lease"].as<unsigned>());
+    if (cfg.delivery_lease.count() < 1) return fail(errc::invalid_request, "delivery_lease: must be at least 1 s");
+    cfg.delivery_max_attempts = vm["delivery_max_attempts"].as<unsigned>();
+    if (cfg.delivery_max_attempts == 0) return fail(errc::invalid_request, "delivery_max_attempts: must be at least 1");
+    return {};
+}
+
 outcome<config> to_config(po::variables_map const& vm, config_use use) {
     config cfg;
     if (auto r = parse_listen(vm["listen"].as<std::string>(), cfg); !r) return r.error();
@@ -93,10 +166,7 @@ outcome<config> to_config(po::variables_map const& vm, config_use use) {
     }
     if (use == config_use::server && cfg.secret.size() < 32)
         return fail(errc::invalid_request, "secret: set MOONKEY_SECRET or secret_file to at least 32 bytes");
-    cfg.sms_provider = vm["sms_provider"].as<std::string>();
-    if (cfg.sms_provider != "console") return fail(errc::invalid_request, "sms_provider: must be console");
-    cfg.email_provider = vm["email_provider"].as<std::string>();
-    if (cfg.email_provider != "console") return fail(errc::invalid_request, "email_provider: must be console");
+    if (auto r = read_delivery(vm, cfg); !r) return r.error();
     cfg.drain_delay = std::chrono::milliseconds(vm["drain_delay"].as<unsigned>());
     cfg.log_level = vm["log_level"].as<std::string>();
     if (cfg.log_level != "debug" && cfg.log_level != "info" && cfg.log_level != "warn" && cfg.log_level != "error")

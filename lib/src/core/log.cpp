@@ -12,6 +12,7 @@ namespace moonkey::log {
 namespace {
 
 std::atomic<level> threshold{level::info};
+std::function<void(std::string_view)> line_sink;
 
 std::string_view name_of(level lvl) {
     switch (lvl) {
@@ -60,7 +61,13 @@ void write(level lvl, std::string_view message, boost::json::object fields) {
     write_line(boost::json::serialize(line));
 }
 
+void set_sink(std::function<void(std::string_view)> sink) { line_sink = std::move(sink); }
+
 void write_line(std::string_view json_line) {
+    if (line_sink) {
+        line_sink(json_line);
+        return;
+    }
     std::string out;
     out.reserve(json_line.size() + 1);
     out.append(json_line).push_back('\n');

@@ -35,16 +35,29 @@ struct server::impl {
     repository& repo;
     unix_clock clock;
     http::router routes = api::make_routes();
+    jwt_key_ring keys;
     std::atomic<bool> draining{false};
     std::atomic<bool> stopping{false};
     std::atomic<unsigned> open_connections{0};
     std::vector<std::unique_ptr<core>> cores;
     std::uint16_t port = 0;
 
-    impl(config c, repository& r, unix_clock clk) : cfg(std::move(c)), repo(r), clock(std::move(clk)) {
+    impl(config c, repository& r, unix_clock clk)
+        : cfg(std::move(c)), repo(r), clock(std::move(clk)), keys(repo, cfg.secret, clock, jwt_key_ring::options{}) {
         for (unsigned i = 0; i < cfg.threads; ++i) {
             auto& c = *cores.emplace_back(std::make_unique<core>());
-            c.services = std::make_unique<core_services>(c.io, cfg, repo, clock, draining);
+            c.services = std::make_unique<core_services>(c.io, cfg, repo, keys, clock, draining);
+        }
+    }
+
+    // Keeps the JWT keys current (rotation, other instances' new keys) while the server runs.
+    asio::awaitable<void> refresh_keys(core& c) {
+        asio::steady_timer next(c.io);
+        while (!stopping) {
+            if (auto refreshed = co_await keys.refresh(); !refreshed)
+                log::warn("jwt keys not refreshed", {{"error", refreshed.error().message}});
+            next.expires_after(std::chrono::seconds(60));
+            co_await next.async_wait(asio::as_tuple(asio::use_awaitable));
         }
     }
 
@@ -64,7 +77,7 @@ struct server::impl {
         }
         boost::system::error_code ignored;
         if (c.acceptor) c.acceptor->close(ignored);
-        co_await c.services->delivery().stop();
+        co_await c.services->stop();
         c.io.stop();
     }
 };
@@ -90,12 +103,13 @@ void server::run() {
     auto port = bind();
     auto& cores = impl_->cores;
     for (auto& c : cores) {
-        c->services->delivery().start();
+        c->services->start();
         asio::co_spawn(c->io,
                        http::run_listener(*c->acceptor, impl_->routes, *c->services, impl_->limits(),
                                           impl_->open_connections, impl_->cfg.max_connections),
                        asio::detached);
     }
+    asio::co_spawn(cores.front()->io, impl_->refresh_keys(*cores.front()), asio::detached);
     asio::signal_set signals(cores.front()->io, SIGINT, SIGTERM);
     signals.async_wait([this](boost::system::error_code ec, int) {
         if (!ec) stop();

@@ -8,7 +8,7 @@
 
 namespace moonkey {
 
-boost::asio::awaitable<outcome<void>> console_provider::send(std::span<outbound_message const> batch) {
+boost::asio::awaitable<std::vector<delivery_result>> console_provider::send(std::span<outbound_message const> batch) {
     for (auto const& m : batch) {
         boost::json::object line;
         line["time"] = log::timestamp();
@@ -19,10 +19,15 @@ boost::asio::awaitable<outcome<void>> console_provider::send(std::span<outbound_
         line["channel"] = to_string(m.via);
         line["to"] = m.to;
         line["code"] = m.code;
-        line["text"] = sms_text(m);
+        if (m.via == channel::sms) {
+            line["text"] = sms_text(m);
+        } else {
+            line["subject"] = email_subject(m);
+            line["text"] = email_text(m);
+        }
         log::write_line(boost::json::serialize(line));
     }
-    co_return outcome<void>{};
+    co_return std::vector<delivery_result>(batch.size(), delivery_result::sent());
 }
 
 }  // namespace moonkey

@@ -8,42 +8,56 @@
 
 namespace moonkey {
 namespace asio = boost::asio;
+using steady = batch_policy::clock;
 
 namespace {
+
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+void log_failure(std::exception_ptr failure, char const* what) {
+    if (!failure) return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (std::exception const& e) {
+        log::error(what, {{"exception", e.what()}});
+    }
 }
+
+}  // namespace
 
 delivery_queue::delivery_queue(asio::any_io_executor ex, repository& repo, provider& sms, provider& email,
                                unix_clock clock, options opts)
     : ex_(ex),
       repo_(repo),
-      sms_(sms),
-      email_(email),
       clock_(std::move(clock)),
       opts_(opts),
-      wake_(ex, asio::steady_timer::time_point::max()),
-      finished_(ex, asio::steady_timer::time_point::max()) {}
+      policy_(opts.policy),
+      sms_{sms, {}},
+      email_{email, {}},
+      wake_(ex, steady::time_point::max()),
+      finished_(ex, steady::time_point::max()),
+      random_(std::random_device{}()) {}
+
+std::size_t delivery_queue::depth() const {
+    return sms_.ready.size() + email_.ready.size() + retries_.size() + sms_.in_flight_messages +
+           email_.in_flight_messages;
+}
 
 bool delivery_queue::enqueue(outbound_message m) {
-    if (stopping_ || pending_.size() >= opts_.capacity) {
+    if (full()) {
         log::warn("delivery queue full; the message waits for lease recovery", {{"message_id", m.id}});
         return false;
     }
-    pending_.push_back(std::move(m));
-    if (pending_.size() == 1 || pending_.size() >= opts_.batch_max) wake_.cancel();
+    auto& l = lane_of(m.via);
+    l.ready.push_back(waiting{std::move(m), steady::now()});
+    if (l.ready.size() == 1 || l.ready.size() >= policy_.batch_max()) wake_.cancel();
     return true;
 }
 
 void delivery_queue::start() {
     running_ = true;
     asio::co_spawn(ex_, consume(), [this](std::exception_ptr failure) {
-        if (failure) {
-            try {
-                std::rethrow_exception(failure);
-            } catch (std::exception const& e) {
-                log::error("delivery consumer failed", {{"exception", e.what()}});
-            }
-        }
+        log_failure(failure, "delivery consumer failed");
         running_ = false;
         finished_.cancel();
     });
@@ -55,48 +69,116 @@ asio::awaitable<void> delivery_queue::stop() {
     if (running_) co_await finished_.async_wait(use_tuple);
 }
 
+void delivery_queue::promote_due_retries(steady::time_point now) {
+    while (!retries_.empty() && retries_.begin()->first <= now) {
+        auto& l = lane_of(retries_.begin()->second.via);
+        l.ready.push_back(waiting{std::move(retries_.begin()->second), now});
+        retries_.erase(retries_.begin());
+    }
+}
+
 asio::awaitable<void> delivery_queue::consume() {
     for (;;) {
-        if (pending_.empty()) {
-            if (stopping_) break;
-            wake_.expires_at(asio::steady_timer::time_point::max());
-            co_await wake_.async_wait(use_tuple);
-            continue;
+        auto now = steady::now();
+        if (!stopping_) promote_due_retries(now);
+        auto wake_at = stopping_ || retries_.empty() ? steady::time_point::max() : retries_.begin()->first;
+        for (lane* l : {&sms_, &email_}) {
+            while (!l->ready.empty() && l->in_flight < opts_.concurrency) {
+                auto decision = policy_.next_flush(l->ready.size(), l->ready.front().since, now);
+                if (!decision.flush && !stopping_) {
+                    wake_at = std::min(wake_at, decision.wake_at);
+                    break;
+                }
+                std::vector<outbound_message> batch;
+                auto n = std::min(l->ready.size(), policy_.batch_max());
+                for (std::size_t i = 0; i < n; ++i) {
+                    batch.push_back(std::move(l->ready.front().message));
+                    l->ready.pop_front();
+                }
+                ++l->in_flight;
+                l->in_flight_messages += batch.size();
+                asio::co_spawn(ex_, send_batch(*l, std::move(batch)), [this, l, n](std::exception_ptr failure) {
+                    log_failure(failure, "delivery batch failed");
+                    --l->in_flight;
+                    l->in_flight_messages -= n;
+                    wake_.cancel();
+                });
+            }
         }
-        if (pending_.size() < opts_.batch_max && !stopping_) {  // linger so that a batch can form
-            wake_.expires_after(opts_.batch_linger);
-            co_await wake_.async_wait(use_tuple);
-        }
-        std::vector<outbound_message> batch;
-        auto n = std::min(pending_.size(), opts_.batch_max);
-        batch.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            batch.push_back(std::move(pending_.front()));
-            pending_.pop_front();
-        }
-        co_await flush(std::move(batch));
+        bool idle = sms_.ready.empty() && email_.ready.empty() && sms_.in_flight == 0 && email_.in_flight == 0;
+        if (stopping_ && idle) break;
+        wake_.expires_at(wake_at);
+        co_await wake_.async_wait(use_tuple);
     }
+    if (!retries_.empty())
+        log::info("delivery stopped; scheduled retries go back to the outbox", {{"messages", retries_.size()}});
 }
 
-asio::awaitable<void> delivery_queue::flush(std::vector<outbound_message> batch) {
-    std::vector<outbound_message> sms, email;
-    for (auto& m : batch) (m.via == channel::sms ? sms : email).push_back(std::move(m));
-    if (!sms.empty()) co_await send_via(sms_, sms);
-    if (!email.empty()) co_await send_via(email_, email);
-}
-
-asio::awaitable<void> delivery_queue::send_via(provider& p, std::vector<outbound_message> const& batch) {
-    auto sent = co_await p.send(batch);
-    if (!sent) {
-        log::warn("delivery failed; the batch waits for lease recovery",
-                  {{"provider", p.name()}, {"messages", batch.size()}, {"error", sent.error().message}});
-        co_return;
+asio::awaitable<void> delivery_queue::send_batch(lane& l, std::vector<outbound_message> batch) {
+    auto now_unix = clock_();
+    std::vector<std::string> expired, sent, retried;
+    std::vector<failed_message> failed;
+    std::vector<outbound_message> to_send;
+    for (auto& m : batch) {
+        if (batch_policy::expired(m.expires_at, now_unix)) {
+            expired.push_back(m.id);
+        } else if (m.lease_until > 0 && m.lease_until <= now_unix) {
+            continue;  // the lease ran out while it waited: lease recovery owns it now
+        } else {
+            to_send.push_back(std::move(m));
+        }
     }
-    std::vector<std::string> ids;
-    ids.reserve(batch.size());
-    for (auto const& m : batch) ids.push_back(m.id);
-    auto marked = co_await repo_.mark_sent(std::move(ids), clock_());
-    if (!marked) log::warn("could not mark a batch sent", {{"messages", batch.size()}, {"error", marked.error().message}});
+    std::int64_t lease_until = 0;
+    if (!to_send.empty()) {
+        auto results = co_await l.out.send(to_send);
+        ++stats_.batches;
+        stats_.largest_batch = std::max(stats_.largest_batch, to_send.size());
+        auto now = steady::now();
+        now_unix = clock_();
+        for (std::size_t i = 0; i < to_send.size(); ++i) {
+            auto& m = to_send[i];
+            auto result = i < results.size() ? results[i] : delivery_result::retry("no result from the provider");
+            if (result.what == delivery_result::outcome::sent) {
+                sent.push_back(m.id);
+                continue;
+            }
+            if (result.what == delivery_result::outcome::failed) {
+                failed.push_back({m.id, result.reason});
+                continue;
+            }
+            ++m.attempts;
+            std::uniform_real_distribution<double> unit(0.0, 1.0);
+            auto decision = policy_.after_failure(static_cast<unsigned>(m.attempts), result.retry_after, m.expires_at,
+                                                  now_unix, now, unit(random_));
+            using verdict = batch_policy::retry_decision::verdict;
+            if (decision.what == verdict::give_up) {
+                failed.push_back({m.id, "gave up after " + std::to_string(m.attempts) + " tries: " + result.reason});
+            } else if (decision.what == verdict::expired) {
+                expired.push_back(m.id);
+            } else {
+                auto delay = std::chrono::ceil<std::chrono::seconds>(decision.at - now).count();
+                m.lease_until = now_unix + delay + opts_.lease.count();
+                lease_until = std::max(lease_until, m.lease_until);
+                retried.push_back(m.id);
+                log::info("delivery retry scheduled",
+                          {{"message_id", m.id}, {"provider", l.out.name()}, {"reason", result.reason}});
+                retries_.emplace(decision.at, std::move(m));
+            }
+        }
+    }
+    stats_.sent += sent.size();
+    stats_.failed += failed.size();
+    stats_.expired += expired.size();
+    stats_.retried += retried.size();
+    for (auto const& f : failed) log::warn("delivery failed", {{"message_id", f.id}, {"reason", f.reason}});
+    auto warn_if = [](outcome<void> const& r, char const* what) {
+        if (!r) log::warn(what, {{"error", r.error().message}});
+    };
+    if (!sent.empty()) warn_if(co_await repo_.mark_sent(std::move(sent), now_unix), "could not mark a batch sent");
+    if (!failed.empty()) warn_if(co_await repo_.mark_failed(std::move(failed), now_unix), "could not mark failures");
+    if (!expired.empty()) warn_if(co_await repo_.mark_expired(std::move(expired)), "could not mark expiries");
+    if (!retried.empty())
+        warn_if(co_await repo_.extend_lease(std::move(retried), lease_until), "could not extend leases");
 }
 
 }  // namespace moonkey

@@ -9,5 +9,8 @@ namespace moonkey::api {
 
 boost::asio::awaitable<http::response> sms_login_or_create(http::request_context& ctx);
 boost::asio::awaitable<http::response> email_login_or_create(http::request_context& ctx);
+boost::asio::awaitable<http::response> sms_send(http::request_context& ctx);
+boost::asio::awaitable<http::response> email_send(http::request_context& ctx);
+boost::asio::awaitable<http::response> verify_otp(http::request_context& ctx);
 
 }  // namespace moonkey::api

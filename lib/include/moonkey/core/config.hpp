@@ -18,8 +18,23 @@ struct config {
     std::chrono::milliseconds db_timeout{3000};
     unsigned db_queue_limit = 4096;
     std::string secret;
-    std::string sms_provider = "console";
-    std::string email_provider = "console";
+    std::string sms_provider = "console";    // console, webhook, twilio
+    std::string email_provider = "console";  // console, webhook, smtp
+    std::string webhook_url;
+    std::string webhook_secret;
+    std::string twilio_base_url = "https://api.twilio.com";
+    std::string twilio_account_sid;
+    std::string twilio_auth_token;
+    std::string twilio_from;
+    std::string smtp_url;
+    std::string email_from;
+    bool smtp_verify_tls = true;
+    unsigned delivery_batch_max = 100;
+    std::chrono::milliseconds delivery_batch_linger{5};
+    unsigned delivery_concurrency = 4;         // batches in flight per provider and core
+    unsigned delivery_queue_limit = 10000;     // messages waiting per core before requests get 503
+    std::chrono::seconds delivery_lease{30};   // a message not marked sent by then is claimed again
+    unsigned delivery_max_attempts = 10;
     std::chrono::milliseconds drain_delay{0};
     std::string log_level = "info";
     bool access_log = true;

@@ -5,7 +5,11 @@
 #include "moonkey/core/config.hpp"
 #include "moonkey/delivery/console_provider.hpp"
 #include "moonkey/delivery/delivery_queue.hpp"
+#include "moonkey/delivery/outbox_recovery.hpp"
+#include "moonkey/domain/jwt_key_ring.hpp"
 #include "moonkey/domain/otp_service.hpp"
+#include "moonkey/domain/session_service.hpp"
+#include "moonkey/domain/user_service.hpp"
 #include "moonkey/store/repository.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -17,9 +21,9 @@ namespace moonkey {
 
 class core_services {
 public:
-    // `draining` is shared by every core and set on shutdown.
-    core_services(boost::asio::io_context& io, config const& cfg, repository& repo, unix_clock clock,
-                  std::atomic<bool> const& draining);
+    // `keys` and `draining` are shared by every core; `draining` is set on shutdown.
+    core_services(boost::asio::io_context& io, config const& cfg, repository& repo, jwt_key_ring& keys,
+                  unix_clock clock, std::atomic<bool> const& draining);
 
     boost::asio::any_io_executor executor() { return io_.get_executor(); }
     config const& cfg() const { return cfg_; }
@@ -27,7 +31,15 @@ public:
     key_cache& keys() { return keys_; }
     delivery_queue& delivery() { return delivery_; }
     otp_service& otps() { return otps_; }
+    session_service& sessions() { return sessions_; }
+    user_service& users() { return users_; }
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
+
+    // Starts this core's delivery queue and lease recovery.
+    void start();
+
+    // Stops lease recovery, flushes the delivery queue and closes the providers' connections.
+    boost::asio::awaitable<void> stop();
 
 private:
     boost::asio::io_context& io_;
@@ -38,7 +50,10 @@ private:
     std::unique_ptr<provider> sms_provider_;
     std::unique_ptr<provider> email_provider_;
     delivery_queue delivery_;
+    outbox_recovery recovery_;
+    session_service sessions_;
     otp_service otps_;
+    user_service users_;
 };
 
 }  // namespace moonkey

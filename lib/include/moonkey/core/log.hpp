@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,9 @@ std::string timestamp();
 
 // Writes a raw, already serialized JSON line (the console delivery provider).
 void write_line(std::string_view json_line);
+
+// Sends every line to `sink` instead of stdout (tests read the console delivery this way); an
+// empty function restores stdout. Set it before the server starts.
+void set_sink(std::function<void(std::string_view)> sink);
 
 }  // namespace moonkey::log

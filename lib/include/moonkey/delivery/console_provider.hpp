@@ -8,7 +8,7 @@ namespace moonkey {
 
 class console_provider final : public provider {
 public:
-    boost::asio::awaitable<outcome<void>> send(std::span<outbound_message const> batch) override;
+    boost::asio::awaitable<std::vector<delivery_result>> send(std::span<outbound_message const> batch) override;
     std::string_view name() const override { return "console"; }
 };
 

@@ -1,10 +1,12 @@
 #pragma once
 // One core's queue of committed messages. Producers enqueue and wake the consumer; the consumer
-// coroutine takes what is waiting, up to batch_max or after batch_linger, sends it per provider and
-// marks the batch sent in one statement. A message that cannot be queued or sent stays pending in
+// coroutine asks the batch_policy when to flush, sends each channel's batch through its provider
+// (at most `concurrency` batches in flight per provider), marks the sent ones in one statement,
+// and schedules retries with backoff. A message this queue cannot take or finish stays pending in
 // the outbox, where lease recovery finds it. Used from its core's thread only.
 
 #include "moonkey/core/clock.hpp"
+#include "moonkey/delivery/batch_policy.hpp"
 #include "moonkey/delivery/message.hpp"
 #include "moonkey/delivery/provider.hpp"
 #include "moonkey/store/repository.hpp"
@@ -14,7 +16,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
+#include <map>
+#include <random>
 #include <vector>
 
 namespace moonkey {
@@ -22,39 +27,71 @@ namespace moonkey {
 class delivery_queue {
 public:
     struct options {
-        std::size_t batch_max = 100;
-        std::chrono::milliseconds batch_linger{5};
+        batch_policy::options policy;
+        unsigned concurrency = 4;
         std::size_t capacity = 10000;
+        std::chrono::seconds lease{30};
+    };
+
+    struct statistics {
+        std::uint64_t batches = 0;
+        std::uint64_t sent = 0;
+        std::uint64_t failed = 0;
+        std::uint64_t expired = 0;
+        std::uint64_t retried = 0;
+        std::size_t largest_batch = 0;
     };
 
     delivery_queue(boost::asio::any_io_executor ex, repository& repo, provider& sms, provider& email,
                    unix_clock clock, options opts);
 
-    // Queues a committed message; returns false when the queue is full or stopped.
+    // Queues a committed message; returns false when the queue is full or stopping.
     bool enqueue(outbound_message m);
+
+    // True when the next enqueue would be refused: callers answer 503 instead of committing more.
+    bool full() const { return stopping_ || depth() >= opts_.capacity; }
 
     // Starts the consumer on the queue's executor.
     void start();
 
-    // Sends what is queued, then ends the consumer; returns when it has ended.
+    // Sends what is ready, waits for batches in flight, hands scheduled retries back to the outbox
+    // (their lease runs out and any instance claims them); returns when the consumer has ended.
     boost::asio::awaitable<void> stop();
 
-    std::size_t depth() const { return pending_.size(); }
+    // Messages waiting: ready, scheduled for retry, and in flight.
+    std::size_t depth() const;
+
+    statistics const& stats() const { return stats_; }
 
 private:
+    struct waiting {
+        outbound_message message;
+        batch_policy::clock::time_point since;
+    };
+    struct lane {  // one channel: its provider, ready messages and batches in flight
+        provider& out;
+        std::deque<waiting> ready;
+        unsigned in_flight = 0;
+        std::size_t in_flight_messages = 0;
+    };
+
     boost::asio::awaitable<void> consume();
-    boost::asio::awaitable<void> flush(std::vector<outbound_message> batch);
-    boost::asio::awaitable<void> send_via(provider& p, std::vector<outbound_message> const& batch);
+    boost::asio::awaitable<void> send_batch(lane& l, std::vector<outbound_message> batch);
+    void promote_due_retries(batch_policy::clock::time_point now);
+    lane& lane_of(channel via) { return via == channel::sms ? sms_ : email_; }
 
     boost::asio::any_io_executor ex_;
     repository& repo_;
-    provider& sms_;
-    provider& email_;
     unix_clock clock_;
     options opts_;
-    std::deque<outbound_message> pending_;
+    batch_policy policy_;
+    lane sms_;
+    lane email_;
+    std::multimap<batch_policy::clock::time_point, outbound_message> retries_;
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer finished_;
+    std::minstd_rand random_;
+    statistics stats_;
     bool running_ = false;
     bool stopping_ = false;
 };

@@ -2,6 +2,7 @@
 // OTP login: who may be sent a code, the code itself, and the message that carries it.
 
 #include "moonkey/core/clock.hpp"
+#include "moonkey/domain/session_service.hpp"
 #include "moonkey/store/repository.hpp"
 
 #include <optional>
@@ -17,7 +18,20 @@ struct login_input {
     std::optional<std::int64_t> expires_in;  // minutes; 0 or nullopt means the default
     bool requires_verification = false;
     device_fingerprint fingerprint;
-    std::string locale = "en";
+    std::string locale;  // empty: the app's default
+};
+
+struct verify_input {
+    std::string method_id;
+    std::string code;
+    device_fingerprint fingerprint;
+    std::optional<std::int64_t> session_expires_in;  // minutes
+    session_reference session;                      // token or JWT of a session to extend
+};
+
+struct verify_output {
+    verify_result result;
+    std::optional<issued_session> session;
 };
 
 struct login_output {
@@ -29,19 +43,39 @@ struct login_output {
 
 class otp_service {
 public:
-    otp_service(repository& repo, delivery_queue& delivery, std::string secret, unix_clock clock)
-        : repo_(repo), delivery_(delivery), secret_(std::move(secret)), clock_(std::move(clock)) {}
+    // `delivery_lease`: how long this instance owns a new message before lease recovery may claim it.
+    otp_service(repository& repo, delivery_queue& delivery, session_service& sessions, std::string secret,
+                unix_clock clock, std::chrono::seconds delivery_lease)
+        : repo_(repo),
+          delivery_(delivery),
+          sessions_(sessions),
+          secret_(std::move(secret)),
+          clock_(std::move(clock)),
+          delivery_lease_(delivery_lease) {}
 
     // Finds or creates the user of the phone number or email, replaces its code and queues the
     // message. Errors: invalid_request (expires_in), invalid_phone_number, invalid_email,
     // service_unavailable.
     async_outcome<login_output> login_or_create(api_key_record const& caller, login_input input);
 
+    // As login_or_create, for a phone number or email that must already belong to a user.
+    // Errors: as login_or_create, and phone_number_not_found / email_not_found.
+    async_outcome<login_output> send(api_key_record const& caller, login_input input);
+
+    // Checks the code (SPEC §4) and, when it is right, creates or extends a session as asked.
+    // Errors: invalid_request, otp_not_found, otp_expired, too_many_attempts,
+    // device_fingerprint_mismatch, invalid_otp, session_not_found, service_unavailable.
+    async_outcome<verify_output> verify(api_key_record const& caller, verify_input input);
+
 private:
+    async_outcome<login_output> issue(api_key_record const& caller, login_input input, bool create_if_missing);
+
     repository& repo_;
     delivery_queue& delivery_;
+    session_service& sessions_;
     std::string secret_;
     unix_clock clock_;
+    std::chrono::seconds delivery_lease_;
 };
 
 // Returns the code lifetime in minutes for `expires_in` (1..10, default 1), or invalid_request.
@@ -49,5 +83,13 @@ outcome<int> otp_lifetime_minutes(std::optional<std::int64_t> expires_in);
 
 // Returns the normalized destination for the channel, or invalid_phone_number / invalid_email.
 outcome<std::string> normalize_destination(channel via, std::string_view raw);
+
+// Sandbox destinations (test environment only) send nothing and accept the code 000000.
+inline constexpr char const* sandbox_phone_number = "+10000000000";
+inline constexpr char const* sandbox_email = "sandbox@moonkey.fun";
+inline constexpr char const* sandbox_code = "000000";
+
+// Returns true when `destination` (as sent) is the sandbox destination of `via` in `env`.
+bool is_sandbox(environment env, channel via, std::string_view destination);
 
 }  // namespace moonkey

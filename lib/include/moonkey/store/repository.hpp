@@ -6,6 +6,9 @@
 #include "moonkey/delivery/message.hpp"
 #include "moonkey/domain/api_key.hpp"
 #include "moonkey/domain/channel.hpp"
+#include "moonkey/domain/app_settings.hpp"
+#include "moonkey/domain/device_fingerprint.hpp"
+#include "moonkey/store/session_records.hpp"
 #include "moonkey/domain/tenant.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -19,6 +22,8 @@
 
 namespace moonkey {
 
+class user_repository;
+
 template <class T>
 using async_outcome = boost::asio::awaitable<outcome<T>>;
 
@@ -27,11 +32,7 @@ struct api_key_record {
     std::string app_name;
     key_kind kind;
     bool revoked = false;
-};
-
-struct device_fingerprint {
-    std::string ip;
-    std::string user_agent;
+    app_settings settings;
 };
 
 // Everything one login_or_create transaction writes.
@@ -40,6 +41,8 @@ struct login_request {
     channel via;
     std::string destination;  // normalized
     bool requires_verification = false;
+    bool create_if_missing = true;  // false: phone_number_not_found / email_not_found instead
+    bool queue_message = true;      // false for sandbox destinations
     std::string new_user_id;    // used if the user is created
     std::string new_method_id;  // used if the phone number or email is created
     // Computes the stored form of the code once the method id is known.
@@ -50,6 +53,7 @@ struct login_request {
     std::string message_id;
     std::string sealed_code;
     std::string locale;
+    std::int64_t lease_until = 0;  // the sending instance's lease on the outbox row
 };
 
 struct login_result {
@@ -57,6 +61,27 @@ struct login_result {
     std::string method_id;
     bool user_created = false;
     bool active = false;
+};
+
+// An outbox row claimed for sending after its lease ran out (a crash, a full queue, a restart).
+struct claimed_message {
+    std::string id;
+    tenant owner;
+    channel via;
+    std::string to;
+    std::string sealed_code;
+    std::string locale;
+    std::int64_t expires_at = 0;
+    std::int64_t created_at = 0;
+    int attempts = 0;
+    std::int64_t lease_until = 0;
+    std::string app_name;
+    std::string app_settings_json;
+};
+
+struct failed_message {
+    std::string id;
+    std::string reason;
 };
 
 struct new_app_key {
@@ -77,8 +102,50 @@ public:
     // transaction. Returns who logged in; service_unavailable if the database is.
     virtual async_outcome<login_result> login_or_create(login_request request) = 0;
 
+    // Checks a code and, when it is right, consumes it, verifies the method, activates the user and
+    // creates or extends the session, in one transaction. A wrong code's counter is kept even though
+    // the answer is an error. Errors: otp_not_found, the verdict's refusal, session_not_found.
+    virtual async_outcome<verify_result> verify_otp(verify_request request) = 0;
+
+    // Returns the live session (touching last_active_at, and setting expires_at when given), or
+    // session_not_found for an unknown, expired or other tenant's session.
+    virtual async_outcome<session_record> touch_session(tenant owner, session_selector selector, std::int64_t now,
+                                                        std::optional<std::int64_t> expires_at) = 0;
+
+    // Returns the user's live sessions; user_not_found for an unknown user.
+    virtual async_outcome<std::vector<session_record>> list_sessions(tenant owner, std::string user_id,
+                                                                     std::int64_t now) = 0;
+
+    // Deletes a session; session_not_found when there is none.
+    virtual async_outcome<void> delete_session(tenant owner, session_selector selector) = 0;
+
+    // Returns every JWT signing key, newest first.
+    virtual async_outcome<std::vector<jwt_key_row>> load_jwt_keys() = 0;
+
+    // Adds a signing key and sets retire_at on every key that had none.
+    virtual async_outcome<void> add_jwt_key(jwt_key_row key, std::int64_t retire_others_at) = 0;
+
+    // Changes an app's settings with `change(current JSON) -> new JSON`; not_found for an unknown app.
+    virtual async_outcome<void> update_app_settings(
+        std::string app_id, std::function<outcome<std::string>(std::string const&)> change) = 0;
+
     // Marks messages sent, in one statement.
     virtual async_outcome<void> mark_sent(std::vector<std::string> message_ids, std::int64_t now) = 0;
+
+    // Marks messages failed for good, with the provider's reason.
+    virtual async_outcome<void> mark_failed(std::vector<failed_message> messages, std::int64_t now) = 0;
+
+    // Marks messages expired: their codes ran out before they could be sent.
+    virtual async_outcome<void> mark_expired(std::vector<std::string> message_ids) = 0;
+
+    // Keeps messages leased to this instance until `lease_until` (a retry is scheduled).
+    virtual async_outcome<void> extend_lease(std::vector<std::string> message_ids, std::int64_t lease_until) = 0;
+
+    // Claims up to `limit` pending messages whose lease ran out (SELECT … FOR UPDATE SKIP LOCKED, so
+    // two instances never claim the same row), leasing them until `lease_until`; marks pending
+    // messages whose code expired as expired on the way.
+    virtual async_outcome<std::vector<claimed_message>> claim_due_messages(std::int64_t now, std::int64_t lease_until,
+                                                                           unsigned limit) = 0;
 
     // Creates an app with its keys.
     virtual async_outcome<void> create_app(std::string app_id, std::string name, std::vector<new_app_key> keys,
@@ -86,6 +153,9 @@ public:
 
     // Returns success when the database answers.
     virtual async_outcome<void> ping() = 0;
+
+    // The storage of the user-management API.
+    virtual user_repository& users() = 0;
 };
 
 }  // namespace moonkey

@@ -1,5 +1,6 @@
 #include "moonkey/store/mysql/mysql_repository.hpp"
 
+#include "moonkey/store/mysql/row_codec.hpp"
 #include "moonkey/store/mysql/transaction.hpp"
 
 #include <cppconn/prepared_statement.h>
@@ -9,12 +10,6 @@ namespace moonkey::mysql {
 namespace {
 
 using result_set = std::unique_ptr<sql::ResultSet>;
-
-std::string hex(crypto::digest const& d) { return crypto::to_hex(d); }
-
-std::string hex(std::string_view bytes) {
-    return crypto::to_hex(std::span(reinterpret_cast<std::uint8_t const*>(bytes.data()), bytes.size()));
-}
 
 struct method_table {
     std::string table;
@@ -108,15 +103,12 @@ void queue_message(connection& conn, login_request const& r, std::int64_t lease_
     insert.executeUpdate();
 }
 
-// The time a running instance has to send a message before any instance may claim it.
-constexpr std::int64_t delivery_lease_seconds = 30;
-
 }  // namespace
 
 async_outcome<std::optional<api_key_record>> mysql_repository::find_api_key(crypto::digest digest) {
     return pool_.run<std::optional<api_key_record>>([digest](connection& conn) -> outcome<std::optional<api_key_record>> {
         auto& find = conn.prepare(
-            "SELECT k.app_id, k.environment, k.kind, k.revoked_at IS NOT NULL, a.name"
+            "SELECT k.app_id, k.environment, k.kind, k.revoked_at IS NOT NULL, a.name, a.settings"
             " FROM api_keys k JOIN apps a ON a.id = k.app_id WHERE k.key_digest = UNHEX(?)");
         find.setString(1, hex(digest));
         result_set rows(find.executeQuery());
@@ -127,6 +119,7 @@ async_outcome<std::optional<api_key_record>> mysql_repository::find_api_key(cryp
         record.kind = rows->getString(3) == "secret" ? key_kind::secret : key_kind::public_token;
         record.revoked = rows->getBoolean(4);
         record.app_name = rows->getString(5);
+        record.settings = parse_app_settings(std::string(rows->getString(6)), record.owner.env);
         return std::optional<api_key_record>(std::move(record));
     });
 }
@@ -136,31 +129,22 @@ async_outcome<login_result> mysql_repository::login_or_create(login_request requ
         return in_transaction(conn, [&]() -> outcome<login_result> {
             login_result result;
             auto method = find_method(conn, r);
+            if (!method && !r.create_if_missing) {
+                if (r.via == channel::sms)
+                    return fail(errc::phone_number_not_found, "no user has this phone number; use login_or_create");
+                return fail(errc::email_not_found, "no user has this email; use login_or_create");
+            }
             if (!method) {
                 method = create_user_with_method(conn, r);
                 result.user_created = true;
             }
             replace_code(conn, r, *method);
-            queue_message(conn, r, r.now + delivery_lease_seconds);
+            if (r.queue_message) queue_message(conn, r, r.lease_until);
             result.user_id = method->user_id;
             result.method_id = method->method_id;
             result.active = method->active;
             return result;
         });
-    });
-}
-
-async_outcome<void> mysql_repository::mark_sent(std::vector<std::string> message_ids, std::int64_t now) {
-    return pool_.run<void>([ids = std::move(message_ids), now](connection& conn) -> outcome<void> {
-        if (ids.empty()) return {};
-        std::string sql_text = "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id IN (";
-        for (std::size_t i = 0; i < ids.size(); ++i) sql_text += i ? ",?" : "?";
-        sql_text += ")";
-        auto& update = conn.prepare(sql_text);
-        update.setInt64(1, now);
-        for (std::size_t i = 0; i < ids.size(); ++i) update.setString(static_cast<unsigned>(i + 2), ids[i]);
-        update.executeUpdate();
-        return {};
     });
 }
 
@@ -185,6 +169,60 @@ async_outcome<void> mysql_repository::create_app(std::string app_id, std::string
                 key.setInt64(6, now);
                 key.executeUpdate();
             }
+            return {};
+        });
+    });
+}
+
+async_outcome<std::vector<jwt_key_row>> mysql_repository::load_jwt_keys() {
+    return pool_.run<std::vector<jwt_key_row>>([](connection& conn) -> outcome<std::vector<jwt_key_row>> {
+        auto& find = conn.prepare(
+            "SELECT kid, HEX(sealed_private_key), created_at, sign_from, retire_at FROM jwt_keys"
+            " ORDER BY sign_from DESC, kid DESC");
+        result_set rows(find.executeQuery());
+        std::vector<jwt_key_row> keys;
+        while (rows->next()) {
+            jwt_key_row key{rows->getString(1), unhex(std::string(rows->getString(2))), rows->getInt64(3),
+                            rows->getInt64(4), std::nullopt};
+            if (!rows->isNull(5)) key.retire_at = rows->getInt64(5);
+            keys.push_back(std::move(key));
+        }
+        return keys;
+    });
+}
+
+async_outcome<void> mysql_repository::add_jwt_key(jwt_key_row key, std::int64_t retire_others_at) {
+    return pool_.run<void>([k = std::move(key), retire_others_at](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            auto& retire = conn.prepare("UPDATE jwt_keys SET retire_at = ? WHERE retire_at IS NULL");
+            retire.setInt64(1, retire_others_at);
+            retire.executeUpdate();
+            auto& insert = conn.prepare(
+                "INSERT INTO jwt_keys (kid, sealed_private_key, created_at, sign_from) VALUES (?, UNHEX(?), ?, ?)");
+            insert.setString(1, k.kid);
+            insert.setString(2, hex(k.sealed_private_key));
+            insert.setInt64(3, k.created_at);
+            insert.setInt64(4, k.sign_from);
+            insert.executeUpdate();
+            return {};
+        });
+    });
+}
+
+async_outcome<void> mysql_repository::update_app_settings(
+    std::string app_id, std::function<outcome<std::string>(std::string const&)> change) {
+    return pool_.run<void>([app_id = std::move(app_id), change = std::move(change)](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            auto& find = conn.prepare("SELECT settings FROM apps WHERE id = ? FOR UPDATE");
+            find.setString(1, app_id);
+            result_set row(find.executeQuery());
+            if (!row->next()) return fail(errc::not_found, "no app with id " + app_id);
+            auto changed = change(std::string(row->getString(1)));
+            if (!changed) return changed.error();
+            auto& update = conn.prepare("UPDATE apps SET settings = ? WHERE id = ?");
+            update.setString(1, *changed);
+            update.setString(2, app_id);
+            update.executeUpdate();
             return {};
         });
     });

@@ -1,0 +1,138 @@
+// mysql_repository: the outbox — marking batches, leases, and claiming what nobody sent.
+
+#include "moonkey/store/mysql/mysql_repository.hpp"
+#include "moonkey/store/mysql/row_codec.hpp"
+#include "moonkey/store/mysql/transaction.hpp"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <map>
+
+namespace moonkey::mysql {
+namespace {
+
+// Returns "?,?,…" with `n` placeholders.
+std::string placeholders(std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+    return out;
+}
+
+// Runs `sql_prefix (ids…)` with `first` bound before the ids; one statement per call.
+void update_ids(connection& conn, std::string const& sql_prefix, std::vector<std::string> const& ids,
+                std::function<unsigned(sql::PreparedStatement&)> bind_first) {
+    if (ids.empty()) return;
+    auto& update = conn.prepare(sql_prefix + " WHERE id IN (" + placeholders(ids.size()) + ")");
+    unsigned next = bind_first(update) + 1;
+    for (auto const& id : ids) update.setString(next++, id);
+    update.executeUpdate();
+}
+
+}  // namespace
+
+async_outcome<void> mysql_repository::mark_sent(std::vector<std::string> message_ids, std::int64_t now) {
+    return pool_.run<void>([ids = std::move(message_ids), now](connection& conn) -> outcome<void> {
+        update_ids(conn, "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1", ids,
+                   [&](sql::PreparedStatement& s) {
+                       s.setInt64(1, now);
+                       return 1u;
+                   });
+        return {};
+    });
+}
+
+async_outcome<void> mysql_repository::mark_failed(std::vector<failed_message> messages, std::int64_t now) {
+    return pool_.run<void>([messages = std::move(messages)](connection& conn) -> outcome<void> {
+        // Reasons differ per message; group the ids by reason so a batch usually takes one statement.
+        std::map<std::string, std::vector<std::string>> by_reason;
+        for (auto const& m : messages) by_reason[m.reason.substr(0, 255)].push_back(m.id);
+        for (auto const& [reason, ids] : by_reason) {
+            update_ids(conn, "UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1", ids,
+                       [&](sql::PreparedStatement& s) {
+                           s.setString(1, reason);
+                           return 1u;
+                       });
+        }
+        return {};
+    });
+}
+
+async_outcome<void> mysql_repository::mark_expired(std::vector<std::string> message_ids) {
+    return pool_.run<void>([ids = std::move(message_ids)](connection& conn) -> outcome<void> {
+        update_ids(conn, "UPDATE outbox SET state = 'expired'", ids, [](sql::PreparedStatement&) { return 0u; });
+        return {};
+    });
+}
+
+async_outcome<void> mysql_repository::extend_lease(std::vector<std::string> message_ids, std::int64_t lease_until) {
+    return pool_.run<void>([ids = std::move(message_ids), lease_until](connection& conn) -> outcome<void> {
+        update_ids(conn, "UPDATE outbox SET lease_until = ?, attempts = attempts + 1", ids,
+                   [&](sql::PreparedStatement& s) {
+                       s.setInt64(1, lease_until);
+                       return 1u;
+                   });
+        return {};
+    });
+}
+
+async_outcome<std::vector<claimed_message>> mysql_repository::claim_due_messages(std::int64_t now,
+                                                                                 std::int64_t lease_until,
+                                                                                 unsigned limit) {
+    return pool_.run<std::vector<claimed_message>>([=](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<std::vector<claimed_message>> {
+            auto& expire = conn.prepare(
+                "UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND lease_until <= ? AND expires_at <= ?"
+                " LIMIT 1000");
+            expire.setInt64(1, now);
+            expire.setInt64(2, now);
+            expire.executeUpdate();
+
+            auto& find = conn.prepare(
+                "SELECT id, app_id, environment, channel, destination, HEX(sealed_code), locale, expires_at,"
+                " created_at, attempts FROM outbox WHERE state = 'pending' AND lease_until <= ?"
+                " ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED");
+            find.setInt64(1, now);
+            find.setInt(2, static_cast<int>(limit));
+            std::vector<claimed_message> claimed;
+            {
+                std::unique_ptr<sql::ResultSet> rows(find.executeQuery());
+                while (rows->next()) {
+                    claimed_message m;
+                    m.id = rows->getString(1);
+                    m.owner.app_id = rows->getString(2);
+                    m.owner.env = parse_environment(std::string(rows->getString(3))).value_or(environment::test);
+                    m.via = rows->getString(4) == "email" ? channel::email : channel::sms;
+                    m.to = rows->getString(5);
+                    m.sealed_code = unhex(std::string(rows->getString(6)));
+                    m.locale = rows->getString(7);
+                    m.expires_at = rows->getInt64(8);
+                    m.created_at = rows->getInt64(9);
+                    m.attempts = rows->getInt(10);
+                    m.lease_until = lease_until;
+                    claimed.push_back(std::move(m));
+                }
+            }
+            if (claimed.empty()) return claimed;
+            std::vector<std::string> ids;
+            for (auto const& m : claimed) ids.push_back(m.id);
+            update_ids(conn, "UPDATE outbox SET lease_until = ?", ids, [&](sql::PreparedStatement& s) {
+                s.setInt64(1, lease_until);
+                return 1u;
+            });
+            // The apps' names and settings, without locking their rows.
+            std::map<std::string, std::pair<std::string, std::string>> apps;
+            for (auto const& m : claimed) apps[m.owner.app_id];
+            auto& app = conn.prepare("SELECT name, settings FROM apps WHERE id = ?");
+            for (auto& [id, info] : apps) {
+                app.setString(1, id);
+                std::unique_ptr<sql::ResultSet> row(app.executeQuery());
+                if (row->next()) info = {row->getString(1), row->getString(2)};
+            }
+            for (auto& m : claimed) std::tie(m.app_name, m.app_settings_json) = apps[m.owner.app_id];
+            return claimed;
+        });
+    });
+}
+
+}  // namespace moonkey::mysql
