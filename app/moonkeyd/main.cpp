@@ -31,6 +31,15 @@ int main(int argc, char** argv) {
         mysql::worker_pool pool({*url, cfg.db_pool_size, cfg.db_timeout, cfg.db_queue_limit});
         mysql::mysql_repository repo(pool);
         server srv(cfg, repo);
+        auto& metrics = srv.metrics();
+        metrics.add_gauge("moonkey_db_pool_size", "Database connections (worker threads).",
+                          [&pool] { return static_cast<double>(pool.size()); });
+        metrics.add_gauge("moonkey_db_pool_in_use", "Database connections running a job.",
+                          [&pool] { return static_cast<double>(pool.busy()); });
+        metrics.add_gauge("moonkey_db_pool_queued", "Database jobs waiting for a connection.",
+                          [&pool] { return static_cast<double>(pool.queued()); });
+        metrics.add_gauge("moonkey_db_pool_waits", "Database jobs that found every connection busy (counter).",
+                          [&pool] { return static_cast<double>(pool.waits()); });
         srv.run();
         pool.stop();
     } catch (std::exception const& e) {

@@ -68,7 +68,7 @@ std::string read_file(fs::path const& path) {
     return out.str();
 }
 
-// A temporary directory, removed with everything in it.
+// A temporary directory, removed with everything in it (kept when MK_TEST_KEEP_TMP is set).
 struct temp_dir {
     fs::path path;
     temp_dir() {
@@ -77,6 +77,10 @@ struct temp_dir {
         path = tmpl;
     }
     ~temp_dir() {
+        if (std::getenv("MK_TEST_KEEP_TMP")) {  // to read what the sink received
+            BOOST_TEST_MESSAGE("kept " << path);
+            return;
+        }
         std::error_code ignored;
         fs::remove_all(path, ignored);
     }
@@ -142,18 +146,19 @@ private:
         auto const deadline = std::chrono::steady_clock::now() + limit;
         std::string line;
         while (line.find('\n') == std::string::npos) {
-            auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                                    std::chrono::steady_clock::now());
+            auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
             pollfd p{out_, POLLIN, 0};
             if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) == 0) {
-                throw std::runtime_error("smtp_sink.py did not print its port within " +
-                                         std::to_string(limit.count()) + " ms");
+                throw std::runtime_error("smtp_sink.py did not print its port within "
+                                         + std::to_string(limit.count()) + " ms");
             }
             char buf[256];
             auto const n = read(out_, buf, sizeof buf);
             if (n <= 0) {
-                throw std::runtime_error("smtp_sink.py exited before printing its port "
-                                         "(is python3-aiosmtpd installed? see its stderr above)");
+                throw std::runtime_error(
+                    "smtp_sink.py exited before printing its port "
+                    "(is python3-aiosmtpd installed? see its stderr above)");
             }
             line.append(buf, static_cast<std::size_t>(n));
         }
@@ -168,7 +173,7 @@ private:
 // A message as received: the raw file read by hand, and the sink's JSON (Python's reading).
 struct received {
     std::string raw;
-    std::map<std::string, std::string> headers;  // lower-case names, unfolded values
+    std::map<std::string, std::string> headers;              // lower-case names, unfolded values
     std::vector<std::pair<std::string, std::string>> parts;  // content type, decoded body
     json::object info;
 };
@@ -284,9 +289,12 @@ outbound_message email(std::string id, std::string to, std::string code, std::st
 
 std::string outcome_name(outcome_t o) {
     switch (o) {
-    case outcome_t::sent: return "sent";
-    case outcome_t::retry: return "retry";
-    case outcome_t::failed: return "failed";
+        case outcome_t::sent:
+            return "sent";
+        case outcome_t::retry:
+            return "retry";
+        case outcome_t::failed:
+            return "failed";
     }
     return "?";
 }
@@ -300,8 +308,8 @@ struct smtp_fixture {
     std::pair<std::string, std::string> certificate() {
         auto const cert = (dir.path / "cert.pem").string();
         auto const key = (dir.path / "key.pem").string();
-        auto const command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout " +
-                             key + " -out " + cert + " >/dev/null 2>&1";
+        auto const command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout "
+                             + key + " -out " + cert + " >/dev/null 2>&1";
         BOOST_REQUIRE_MESSAGE(std::system(command.c_str()) == 0, "openssl req failed");
         return {cert, key};
     }
@@ -311,15 +319,18 @@ struct smtp_fixture {
         return std::make_unique<sink_process>(std::move(args));
     }
 
-    smtp_provider make_provider(std::string url, bool verify_tls = false, std::chrono::milliseconds timeout = 5s) {
-        return smtp_provider(io.get_executor(),
-                             smtp_options{std::move(url), "MoonKey <no-reply@moonkey.test>", timeout, verify_tls});
+    smtp_provider make_provider(std::string url, bool verify_tls = false,
+                                std::chrono::milliseconds timeout = 5s) {
+        return smtp_provider(
+            io.get_executor(),
+            smtp_options{std::move(url), "MoonKey <no-reply@moonkey.test>", timeout, verify_tls});
     }
 
     std::vector<delivery_result> send(smtp_provider& p, std::vector<outbound_message> const& batch,
                                       std::chrono::steady_clock::duration limit = 20s) {
         std::vector<delivery_result> results;
-        run_coro(io, [&]() -> asio::awaitable<void> { results = co_await p.send(batch); }, limit);
+        run_coro(
+            io, [&]() -> asio::awaitable<void> { results = co_await p.send(batch); }, limit);
         BOOST_REQUIRE_EQUAL(results.size(), batch.size());
         return results;
     }
@@ -329,9 +340,11 @@ std::string url_for(sink_process const& sink, std::string userinfo = {}, std::st
     return scheme + "://" + userinfo + "127.0.0.1:" + std::to_string(sink.port());
 }
 
-void require_all(std::vector<delivery_result> const& results, outcome_t what, std::string_view reason_part = {}) {
+void require_all(std::vector<delivery_result> const& results, outcome_t what,
+                 std::string_view reason_part = {}) {
     for (std::size_t i = 0; i < results.size(); ++i) {
-        BOOST_TEST_CONTEXT("message " << i << ": " << outcome_name(results[i].what) << " " << results[i].reason) {
+        BOOST_TEST_CONTEXT("message " << i << ": " << outcome_name(results[i].what) << " "
+                                      << results[i].reason) {
             BOOST_TEST((results[i].what == what));
             BOOST_TEST(results[i].reason.find(reason_part) != std::string::npos);
         }
@@ -385,7 +398,8 @@ BOOST_FIXTURE_TEST_CASE(a_batch_of_three_arrives_complete, smtp_fixture) {
             BOOST_TEST(r.headers.at("mime-version") == "1.0");
             BOOST_TEST(r.headers.count("date") == 1u);
             BOOST_REQUIRE(py.contains("date_epoch"));
-            BOOST_TEST(std::abs(py.at("date_epoch").to_number<double>() - static_cast<double>(started)) < 300);
+            BOOST_TEST(std::abs(py.at("date_epoch").to_number<double>() - static_cast<double>(started))
+                       < 300);
             BOOST_TEST(r.headers.at("to") == m.to);
             BOOST_TEST(json::value_to<std::string>(py.at("headers").at("subject")) == email_subject(m));
             BOOST_TEST(py.at("content_type").as_string() == "multipart/alternative");
@@ -397,7 +411,8 @@ BOOST_FIXTURE_TEST_CASE(a_batch_of_three_arrives_complete, smtp_fixture) {
             std::string const from_address = i == 2 ? "login@acme.test" : "no-reply@moonkey.test";
             BOOST_TEST(r.info.at("mail_from").as_string() == from_address);
             BOOST_TEST(r.headers.at("from").find("<" + from_address + ">") != std::string::npos);
-            BOOST_TEST(r.headers.at("message-id") == "<" + m.id + "@" + from_address.substr(from_address.find('@') + 1) + ">");
+            BOOST_TEST(r.headers.at("message-id")
+                       == "<" + m.id + "@" + from_address.substr(from_address.find('@') + 1) + ">");
 
             // Both parts, decoded by hand and by Python, hold the texts and the code.
             BOOST_REQUIRE_EQUAL(r.parts.size(), 2u);
@@ -412,8 +427,10 @@ BOOST_FIXTURE_TEST_CASE(a_batch_of_three_arrives_complete, smtp_fixture) {
                 BOOST_TEST(text.find(m.code) != std::string::npos);
                 BOOST_TEST(part.at("charset").as_string() == "utf-8");
             }
-            BOOST_TEST(normalized(json::value_to<std::string>(py_parts[0].at("text"))) == normalized(email_text(m)));
-            BOOST_TEST(normalized(json::value_to<std::string>(py_parts[1].at("text"))) == normalized(email_html(m)));
+            BOOST_TEST(normalized(json::value_to<std::string>(py_parts[0].at("text")))
+                       == normalized(email_text(m)));
+            BOOST_TEST(normalized(json::value_to<std::string>(py_parts[1].at("text")))
+                       == normalized(email_html(m)));
         }
     }
     // The non-ASCII subject went as RFC 2047 encoded-words.
@@ -424,7 +441,8 @@ BOOST_FIXTURE_TEST_CASE(a_batch_of_three_arrives_complete, smtp_fixture) {
 BOOST_FIXTURE_TEST_CASE(a_second_batch_reuses_the_connection, smtp_fixture) {
     auto sink = start_sink();
     auto provider = make_provider(url_for(*sink));
-    require_all(send(provider, {email("msg_a1", "a@example.com", "100001"), email("msg_a2", "b@example.com", "100002")}),
+    require_all(send(provider, {email("msg_a1", "a@example.com", "100001"),
+                                email("msg_a2", "b@example.com", "100002")}),
                 outcome_t::sent);
     require_all(send(provider, {email("msg_b1", "c@example.com", "100003")}), outcome_t::sent);
     require_all(send(provider, {email("msg_c1", "d@example.com", "100004")}), outcome_t::sent);
@@ -437,7 +455,8 @@ BOOST_FIXTURE_TEST_CASE(a_second_batch_reuses_the_connection, smtp_fixture) {
 BOOST_FIXTURE_TEST_CASE(credentials_need_starttls_on_smtp_urls, smtp_fixture) {
     auto sink = start_sink({"--auth", "mailer:secret"});
     auto provider = make_provider(url_for(*sink, "mailer:secret@"));
-    require_all(send(provider, {email("msg_1", "a@example.com", "123123"), email("msg_2", "b@example.com", "321321")}),
+    require_all(send(provider,
+                     {email("msg_1", "a@example.com", "123123"), email("msg_2", "b@example.com", "321321")}),
                 outcome_t::failed, "the server does not offer STARTTLS");
     BOOST_TEST(received_messages(out).empty());
 }
@@ -455,7 +474,8 @@ BOOST_FIXTURE_TEST_CASE(auth_over_starttls_with_the_right_and_a_wrong_password, 
     BOOST_TEST(messages[0].info.at("auth_login").as_string() == "mailer@acme.test");
 
     auto wrong = make_provider(url_for(*sink, "mailer%40acme.test:wrong@"));
-    require_all(send(wrong, {email("msg_no1", "a@example.com", "111000"), email("msg_no2", "b@example.com", "222000")}),
+    require_all(send(wrong, {email("msg_no1", "a@example.com", "111000"),
+                             email("msg_no2", "b@example.com", "222000")}),
                 outcome_t::failed, "535");
     BOOST_TEST(received_messages(out).size() == 1u);
 }
@@ -471,7 +491,8 @@ BOOST_FIXTURE_TEST_CASE(starttls_is_used_when_offered, smtp_fixture) {
 
     // With verification on, a self-signed certificate is refused and nothing is sent.
     auto verifying = make_provider(url_for(*sink), true);
-    require_all(send(verifying, {email("msg_verify", "a@example.com", "888888")}), outcome_t::failed, "certificate");
+    require_all(send(verifying, {email("msg_verify", "a@example.com", "888888")}), outcome_t::failed,
+                "certificate");
     BOOST_TEST(received_messages(out).size() == 1u);
 }
 
@@ -489,9 +510,9 @@ BOOST_FIXTURE_TEST_CASE(smtps_speaks_tls_from_the_first_byte, smtp_fixture) {
 BOOST_FIXTURE_TEST_CASE(a_refused_recipient_fails_only_its_message, smtp_fixture) {
     auto sink = start_sink({"--fail-rcpt", "gone@example.com"});
     auto provider = make_provider(url_for(*sink));
-    auto const results = send(provider, {email("msg_1", "a@example.com", "100100"),
-                                         email("msg_2", "gone@example.com", "200200"),
-                                         email("msg_3", "c@example.com", "300300")});
+    auto const results = send(
+        provider, {email("msg_1", "a@example.com", "100100"), email("msg_2", "gone@example.com", "200200"),
+                   email("msg_3", "c@example.com", "300300")});
     BOOST_TEST((results[0].what == outcome_t::sent));
     BOOST_TEST((results[1].what == outcome_t::failed));
     BOOST_TEST(results[1].reason.find("550 5.1.1") != std::string::npos, results[1].reason);
@@ -510,7 +531,8 @@ BOOST_FIXTURE_TEST_CASE(a_stopped_server_means_retry_and_a_restarted_one_works, 
     require_all(send(provider, {email("msg_before", "a@example.com", "123450")}), outcome_t::sent);
 
     sink.reset();  // the kept connection dies with the server
-    require_all(send(provider, {email("msg_down1", "a@example.com", "123451"), email("msg_down2", "b@example.com", "123452")}),
+    require_all(send(provider, {email("msg_down1", "a@example.com", "123451"),
+                                email("msg_down2", "b@example.com", "123452")}),
                 outcome_t::retry);
     require_all(send(provider, {email("msg_down3", "a@example.com", "123453")}), outcome_t::retry);
 
@@ -528,14 +550,16 @@ BOOST_FIXTURE_TEST_CASE(a_silent_server_times_out_and_a_huge_reply_is_refused, s
     std::vector<tcp::socket> accepted;
     auto serve = [&](std::string greeting) -> asio::awaitable<void> {
         accepted.push_back(co_await acceptor.async_accept(asio::use_awaitable));
-        if (!greeting.empty()) co_await asio::async_write(accepted.back(), asio::buffer(greeting), asio::use_awaitable);
+        if (!greeting.empty())
+            co_await asio::async_write(accepted.back(), asio::buffer(greeting), asio::use_awaitable);
     };
 
     // Never greets: retry after the provider's timeout, not a hang.
     auto silent_server = serve("");
     asio::co_spawn(io, std::move(silent_server), asio::detached);
     auto slow = make_provider(url, false, 300ms);
-    require_all(send(slow, {email("msg_silent", "a@example.com", "555555")}, 5s), outcome_t::retry, "timeout");
+    require_all(send(slow, {email("msg_silent", "a@example.com", "555555")}, 5s), outcome_t::retry,
+                "timeout");
 
     // A greeting over 4 KiB: refused at once (the 30 s timeout would fail the 5 s limit).
     auto huge_server = serve("220-" + std::string(5000, 'x') + "\r\n220 ok\r\n");
@@ -546,10 +570,18 @@ BOOST_FIXTURE_TEST_CASE(a_silent_server_times_out_and_a_huge_reply_is_refused, s
 
 BOOST_FIXTURE_TEST_CASE(unusable_options_fail_every_message, smtp_fixture) {
     auto wrong_scheme = make_provider("http://127.0.0.1:25");
-    require_all(send(wrong_scheme, {email("msg_1", "a@example.com", "1"), email("msg_2", "b@example.com", "2")}),
-                outcome_t::failed, "smtp://");
-    auto bad_recipient = make_provider("smtp://127.0.0.1:1");
-    require_all(send(bad_recipient, {email("msg_3", "a@example.com>\r\nRCPT TO:<x@y.z", "3")}), outcome_t::retry);
+    require_all(
+        send(wrong_scheme, {email("msg_1", "a@example.com", "1"), email("msg_2", "b@example.com", "2")}),
+        outcome_t::failed, "smtp://");
+    // A recipient that would inject commands fails before any connection (nothing listens on port 1).
+    auto nowhere = make_provider("smtp://127.0.0.1:1");
+    require_all(send(nowhere, {email("msg_3", "a@example.com>\r\nRCPT TO:<x@y.z", "3")}), outcome_t::failed,
+                "not an email address");
+    auto app_from = email("msg_4", "a@example.com", "4");
+    app_from.style.email_from = "Acme <no address>";
+    require_all(send(nowhere, {app_from}), outcome_t::failed, "email_from");
+    require_all(send(nowhere, {email("msg_5", "a@example.com", "5")}), outcome_t::retry,
+                "Connection refused");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

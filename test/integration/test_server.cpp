@@ -164,7 +164,7 @@ test_server::test_server(unsigned threads) {
     cfg.threads = threads;
     cfg.database_url = test_database_url();
     cfg.db_timeout = std::chrono::milliseconds(2000);
-    cfg.secret = "test-secret-test-secret-test-secret-0123456789";
+    cfg.secret = test_secret();
     cfg.access_log = false;
     auto url = parse_database_url(cfg.database_url).value();
     pool_ = std::make_unique<mysql::worker_pool>(mysql::worker_pool::options{url, 8, cfg.db_timeout, 1024});

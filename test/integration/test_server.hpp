@@ -39,6 +39,9 @@ reply http_request(std::uint16_t port, std::string const& method, std::string co
 // Creates an app with test and live keys directly in the test database.
 app_keys create_test_app(std::string const& name = "Test App");
 
+// Returns the server secret every test server and test process uses (one set of JWT keys).
+inline std::string test_secret() { return "test-secret-test-secret-test-secret-0123456789"; }
+
 // Returns the test database URL (MK_TEST_DATABASE_URL); fails the test when it is not set.
 std::string test_database_url();
 

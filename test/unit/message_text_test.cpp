@@ -22,7 +22,9 @@ outbound_message message(std::string locale, int minutes, std::string app = "Acm
     return m;
 }
 
-bool contains(std::string const& text, std::string_view part) { return text.find(part) != std::string::npos; }
+bool contains(std::string const& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -61,15 +63,18 @@ BOOST_AUTO_TEST_CASE(locale_spellings_and_unknown_locales) {
     BOOST_TEST(text_locale("DE") == "de");
     BOOST_TEST(text_locale("it") == "en");
     BOOST_TEST(text_locale("") == "en");
-    BOOST_TEST(sms_text(message("pt-BR", 2)) == "123456 é o seu código de verificação de Acme. Ele expira em 2 minutos.");
-    BOOST_TEST(sms_text(message("ja", 2)) == "123456 is your Acme verification code. It expires in 2 minutes.");
+    BOOST_TEST(sms_text(message("pt-BR", 2))
+               == "123456 é o seu código de verificação de Acme. Ele expira em 2 minutos.");
+    BOOST_TEST(sms_text(message("ja", 2))
+               == "123456 is your Acme verification code. It expires in 2 minutes.");
 }
 
 BOOST_AUTO_TEST_CASE(webotp_line_when_the_app_has_a_domain) {
     auto m = message("en", 5);
     BOOST_TEST(!contains(sms_text(m), "\n"));
     m.style.domain = "acme.com";
-    BOOST_TEST(sms_text(m) == "123456 is your Acme verification code. It expires in 5 minutes.\n@acme.com #123456");
+    BOOST_TEST(sms_text(m)
+               == "123456 is your Acme verification code. It expires in 5 minutes.\n@acme.com #123456");
     m.locale = "fr";
     auto const text = sms_text(m);
     BOOST_TEST(text.substr(text.rfind('\n')) == "\n@acme.com #123456");
@@ -134,7 +139,9 @@ BOOST_AUTO_TEST_CASE(subject_text_and_html_contain_the_code_in_each_locale) {
 BOOST_AUTO_TEST_CASE(html_is_self_contained) {
     auto const html = email_html(message("en", 3));
     for (auto const* outside : {"http:", "https:", "src=", "<link", "<script", "<style", "url("}) {
-        BOOST_TEST_CONTEXT(outside) { BOOST_TEST(!contains(html, outside)); }
+        BOOST_TEST_CONTEXT(outside) {
+            BOOST_TEST(!contains(html, outside));
+        }
     }
 }
 

@@ -19,4 +19,13 @@ boost::asio::awaitable<http::response> readyz(http::request_context& ctx) {
     co_return http::json_response(http::status::ok, boost::json::object{{"status", "ready"}}, ctx.request_id);
 }
 
+boost::asio::awaitable<http::response> metrics(http::request_context& ctx) {
+    http::response res{http::status::ok, 11};
+    res.set(http::beast_http::field::content_type, metrics_content_type);
+    res.set("X-Request-Id", ctx.request_id);
+    res.body() = ctx.services.registry().render();
+    res.prepare_payload();
+    co_return res;
+}
+
 }  // namespace moonkey::api

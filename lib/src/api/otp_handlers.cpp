@@ -61,6 +61,7 @@ boost::asio::awaitable<http::response> send_code(http::request_context& ctx, cha
     auto input = read_login_input(*body, via);
     if (!input) co_return http::error_response(input.error(), ctx.request_id);
 
+    bool sends = !is_sandbox(caller->owner.env, via, input->destination);
     auto& otps = ctx.services.otps();
     // (No co_await inside ?: — GCC 12 destroys its result too early.)
     outcome<login_output> login = fail(errc::internal_server_error, "");
@@ -70,6 +71,7 @@ boost::asio::awaitable<http::response> send_code(http::request_context& ctx, cha
         login = co_await otps.send(*caller, std::move(*input));
     }
     if (!login) co_return http::error_response(login.error(), ctx.request_id);
+    if (sends) ctx.services.metrics().otp_sent(via);
 
     json::object out;
     out["user_id"] = login->user_id;
@@ -115,6 +117,8 @@ boost::asio::awaitable<http::response> verify_otp(http::request_context& ctx) {
     if (!input) co_return http::error_response(input.error(), ctx.request_id);
 
     auto verified = co_await ctx.services.otps().verify(*caller, std::move(*input));
+    ctx.services.metrics().otp_verified(verified ? core_metrics::otp_result::ok
+                                                 : core_metrics::otp_result_of(verified.error().code));
     if (!verified) co_return http::error_response(verified.error(), ctx.request_id);
 
     json::object out{{"method_id", verified->result.method_id},

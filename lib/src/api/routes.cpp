@@ -7,11 +7,18 @@
 
 namespace moonkey::api {
 
-http::router make_routes() {
+http::router make_metrics_routes() {
+    http::router r;
+    r.add(http::verb::get, "/metrics", metrics);
+    return r;
+}
+
+http::router make_routes(bool with_metrics) {
     using http::verb;
     http::router r;
     r.add(verb::get, "/healthz", healthz);
     r.add(verb::get, "/readyz", readyz);
+    if (with_metrics) r.add(verb::get, "/metrics", metrics);
     r.add(verb::post, "/v1/auth/otps/sms/login_or_create", sms_login_or_create);
     r.add(verb::post, "/v1/auth/otps/email/login_or_create", email_login_or_create);
     r.add(verb::post, "/v1/auth/otps/sms/send", sms_send);

@@ -47,6 +47,8 @@ po::options_description describe_options() {
         ("delivery_lease", po::value<unsigned>()->default_value(30), "s before an unsent message is claimed again")
         ("delivery_max_attempts", po::value<unsigned>()->default_value(10), "sends tried before a message fails")
         ("drain_delay", po::value<unsigned>()->default_value(0), "ms to keep serving after SIGTERM")
+        ("metrics_listen", po::value<std::string>()->default_value(""),
+            "address:port for GET /metrics alone; empty: /metrics on the main listener")
         ("log_level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")
         ("access_log", po::value<bool>()->default_value(true), "one log line per request (true/false)")
         ("read_timeout", po::value<unsigned>()->default_value(10000), "ms to receive a whole request")
@@ -168,6 +170,13 @@ outcome<config> to_config(po::variables_map const& vm, config_use use) {
         return fail(errc::invalid_request, "secret: set MOONKEY_SECRET or secret_file to at least 32 bytes");
     if (auto r = read_delivery(vm, cfg); !r) return r.error();
     cfg.drain_delay = std::chrono::milliseconds(vm["drain_delay"].as<unsigned>());
+    if (auto const& metrics = vm["metrics_listen"].as<std::string>(); !metrics.empty()) {
+        config where;
+        if (auto r = parse_listen(metrics, where); !r)
+            return fail(errc::invalid_request, "metrics_listen: expected address:port, got '" + metrics + "'");
+        cfg.metrics_host = where.listen_host;
+        cfg.metrics_port = where.listen_port;
+    }
     cfg.log_level = vm["log_level"].as<std::string>();
     if (cfg.log_level != "debug" && cfg.log_level != "info" && cfg.log_level != "warn" && cfg.log_level != "error")
         return fail(errc::invalid_request, "log_level: must be debug, info, warn or error");

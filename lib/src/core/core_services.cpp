@@ -51,11 +51,14 @@ outbox_recovery::options recovery_options(config const& cfg) {
 }  // namespace
 
 core_services::core_services(boost::asio::io_context& io, config const& cfg, repository& repo, jwt_key_ring& keys,
-                             unix_clock clock, std::atomic<bool> const& draining)
+                             metrics_registry& registry, core_metrics& metrics, unix_clock clock,
+                             std::atomic<bool> const& draining)
     : io_(io),
       cfg_(cfg),
       repo_(repo),
       draining_(draining),
+      registry_(registry),
+      metrics_(metrics),
       keys_(repo),
       sms_provider_(make_provider(cfg.sms_provider, cfg, io.get_executor())),
       email_provider_(make_provider(cfg.email_provider, cfg, io.get_executor())),
@@ -65,7 +68,13 @@ core_services::core_services(boost::asio::io_context& io, config const& cfg, rep
       otps_(repo, delivery_, sessions_, cfg.secret, clock, cfg.delivery_lease),
       users_(repo.users(), clock) {}
 
+void core_services::request_finished(std::string_view route, unsigned status, std::chrono::nanoseconds duration) {
+    --in_flight_;
+    metrics_.observe_request(registry_.route_index(route), status, duration);
+}
+
 void core_services::start() {
+    delivery_.set_metrics(&metrics_);
     delivery_.start();
     recovery_.start();
 }

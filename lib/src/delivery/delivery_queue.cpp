@@ -105,6 +105,14 @@ asio::awaitable<void> delivery_queue::consume() {
                 });
             }
         }
+        if (metrics_) {
+            metrics_->set_queue_depth(depth());
+            auto oldest = steady::time_point::max();
+            for (lane* l : {&sms_, &email_})
+                if (!l->ready.empty()) oldest = std::min(oldest, l->ready.front().since);
+            auto age = oldest == steady::time_point::max() ? 0.0 : std::chrono::duration<double>(now - oldest).count();
+            metrics_->set_oldest_unsent_age(age);
+        }
         bool idle = sms_.ready.empty() && email_.ready.empty() && sms_.in_flight == 0 && email_.in_flight == 0;
         if (stopping_ && idle) break;
         wake_.expires_at(wake_at);
@@ -165,6 +173,15 @@ asio::awaitable<void> delivery_queue::send_batch(lane& l, std::vector<outbound_m
                 retries_.emplace(decision.at, std::move(m));
             }
         }
+    }
+    if (auto which = core_metrics::provider_from_name(l.out.name()); metrics_ && which) {
+        using outcome_t = core_metrics::message_outcome;
+        if (!to_send.empty()) metrics_->delivery_batch(*which, to_send.size());
+        metrics_->delivery_outcome(*which, outcome_t::sent, sent.size());
+        metrics_->delivery_outcome(*which, outcome_t::failed, failed.size());
+        metrics_->delivery_outcome(*which, outcome_t::expired, expired.size());
+        metrics_->delivery_outcome(*which, outcome_t::retry, retried.size());
+        for (std::size_t i = 0; i < failed.size() + retried.size(); ++i) metrics_->provider_error(*which);
     }
     stats_.sent += sent.size();
     stats_.failed += failed.size();

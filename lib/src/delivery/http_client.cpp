@@ -1,5 +1,7 @@
 #include "moonkey/delivery/http_client.hpp"
 
+#include "moonkey/core/log.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -19,10 +21,6 @@
 #include <list>
 #include <unordered_set>
 #include <variant>
-
-// Asio's TLS support is compiled here, once (BOOST_ASIO_SEPARATE_COMPILATION); it belongs beside the
-// rest of Asio in boost_impl.cpp, and moves there when that file takes it.
-#include <boost/asio/ssl/impl/src.hpp>
 
 namespace moonkey {
 namespace asio = boost::asio;
@@ -72,7 +70,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     }
     // HTTP-date: IMF-fixdate, and the obsolete RFC 850 and asctime forms (RFC 9110 §5.6.7).
     std::string const text(value);
-    for (char const* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    for (char const* format :
+         {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
         std::tm tm{};
         char const* end = strptime(text.c_str(), format, &tm);
         if (!end || *end != '\0') continue;
@@ -83,6 +82,13 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     return std::nullopt;
 }
 
+std::optional<std::chrono::milliseconds> retry_after_of(http_response const& res,
+                                                        std::chrono::system_clock::time_point now) {
+    auto it = res.find(bhttp::field::retry_after);
+    if (it == res.end()) return std::nullopt;
+    return parse_retry_after(it->value(), now);
+}
+
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
@@ -91,7 +97,8 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 struct connection {
     explicit connection(asio::any_io_executor ex) : stream(std::in_place_type<beast::tcp_stream>, ex) {}
-    connection(asio::any_io_executor ex, ssl::context& ctx) : stream(std::in_place_type<tls_stream>, ex, ctx) {}
+    connection(asio::any_io_executor ex, ssl::context& ctx)
+        : stream(std::in_place_type<tls_stream>, ex, ctx) {}
 
     beast::tcp_stream& tcp_layer() {
         return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
@@ -139,9 +146,9 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::flat_buffer& bu
 // True when the error says the peer had closed the connection before this request reached it.
 bool closed_by_peer(exchange_result const& r) {
     if (r.answer_started) return false;
-    return r.ec == bhttp::error::end_of_stream || r.ec == asio::error::eof ||
-           r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe ||
-           r.ec == asio::error::connection_aborted || r.ec == ssl::error::stream_truncated;
+    return r.ec == bhttp::error::end_of_stream || r.ec == asio::error::eof
+           || r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe
+           || r.ec == asio::error::connection_aborted || r.ec == ssl::error::stream_truncated;
 }
 
 std::string describe(beast::error_code ec, std::chrono::milliseconds timeout) {
@@ -163,8 +170,12 @@ struct http_client::impl {
         if (!origin.tls) return;
         tls.emplace(ssl::context::tls_client);
         beast::error_code ec;
-        tls->set_default_verify_paths(ec);
-        if (!opts.ca_file.empty()) tls->load_verify_file(opts.ca_file, ec);
+        if (tls->set_default_verify_paths(ec); ec)
+            log::warn("cannot load the system's trusted certificates", {{"error", ec.message()}});
+        if (!opts.ca_file.empty()) {
+            tls->load_verify_file(opts.ca_file, ec);
+            if (ec) log::warn("cannot read the CA file", {{"file", opts.ca_file}, {"error", ec.message()}});
+        }
         tls->set_verify_mode(ssl::verify_peer);
         SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
     }
@@ -184,8 +195,8 @@ struct http_client::impl {
         if (w.granted) co_return std::nullopt;  // the finishing request passed its turn on
         waiting.erase(position);
         if (stopped) co_return fail(errc::service_unavailable, "the HTTP client stopped");
-        co_return fail(errc::too_many_requests, "no connection to " + origin.host + " came free within " +
-                                                    std::to_string(opts.timeout.count()) + " ms");
+        co_return fail(errc::too_many_requests, "no connection to " + origin.host + " came free within "
+                                                    + std::to_string(opts.timeout.count()) + " ms");
     }
 
     void release() {
@@ -222,42 +233,43 @@ struct http_client::impl {
             if (wait_ec) return;
             if (auto r = weak.lock()) r->cancel();
         });
-        auto [resolve_ec, results] = co_await resolver->async_resolve(origin.host, std::to_string(origin.port),
-                                                                      use_tuple);
+        auto [resolve_ec, results] =
+            co_await resolver->async_resolve(origin.host, std::to_string(origin.port), use_tuple);
         timer.cancel();
         if (resolve_ec == asio::error::operation_aborted)
             co_return fail(errc::service_unavailable, "resolving " + origin.host + " timed out");
         if (resolve_ec)
-            co_return fail(errc::service_unavailable, "cannot resolve " + origin.host + ": " + resolve_ec.message());
+            co_return fail(errc::service_unavailable,
+                           "cannot resolve " + origin.host + ": " + resolve_ec.message());
         co_return results;
     }
 
-    asio::awaitable<outcome<std::unique_ptr<connection>>> connect(steady::time_point deadline) {
+    // Connects `conn` (and shakes hands over TLS); returns the error when that fails.
+    asio::awaitable<std::optional<error>> open(connection& conn, steady::time_point deadline) {
         auto endpoints = co_await resolve(deadline);
         if (!endpoints) co_return endpoints.error();
-        auto conn = tls ? std::make_unique<connection>(ex, *tls) : std::make_unique<connection>(ex);
-        auto& tcp_layer = conn->tcp_layer();
+        auto& tcp_layer = conn.tcp_layer();
         tcp_layer.expires_at(deadline);
         auto [connect_ec, endpoint] = co_await tcp_layer.async_connect(*endpoints, use_tuple);
         if (connect_ec)
-            co_return fail(errc::service_unavailable,
-                           "cannot connect to " + origin.host_header + ": " + describe(connect_ec, opts.timeout));
+            co_return fail(errc::service_unavailable, "cannot connect to " + origin.host_header + ": "
+                                                          + describe(connect_ec, opts.timeout));
         beast::error_code ignored;
         tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
         ++opened;
-        if (auto* stream = std::get_if<tls_stream>(&conn->stream)) {
-            beast::error_code ip_ec;
-            asio::ip::make_address(origin.host, ip_ec);
-            if (ip_ec && !SSL_set_tlsext_host_name(stream->native_handle(), origin.host.c_str()))
-                co_return fail(errc::service_unavailable, "cannot set the TLS server name " + origin.host);
-            stream->set_verify_mode(ssl::verify_peer);
-            stream->set_verify_callback(ssl::host_name_verification(origin.host));
-            auto [handshake_ec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
-            if (handshake_ec)
-                co_return fail(errc::service_unavailable, "TLS handshake with " + origin.host_header +
-                                                              " failed: " + describe(handshake_ec, opts.timeout));
-        }
-        co_return conn;
+        auto* stream = std::get_if<tls_stream>(&conn.stream);
+        if (!stream) co_return std::nullopt;
+        beast::error_code not_an_address;
+        asio::ip::make_address(origin.host, not_an_address);  // SNI carries names only
+        if (not_an_address && !SSL_set_tlsext_host_name(stream->native_handle(), origin.host.c_str()))
+            co_return fail(errc::service_unavailable, "cannot set the TLS server name " + origin.host);
+        stream->set_verify_mode(ssl::verify_peer);
+        stream->set_verify_callback(ssl::host_name_verification(origin.host));
+        auto [handshake_ec] = co_await stream->async_handshake(ssl::stream_base::client, use_tuple);
+        if (handshake_ec)
+            co_return fail(errc::service_unavailable, "TLS handshake with " + origin.host_header + " failed: "
+                                                          + describe(handshake_ec, opts.timeout));
+        co_return std::nullopt;
     }
 
     // Sends on a kept-alive connection when there is one, once more on a new one when that one
@@ -267,21 +279,26 @@ struct http_client::impl {
         for (int attempt = 0;; ++attempt) {
             std::unique_ptr<connection> conn = attempt == 0 ? take_idle() : nullptr;
             bool const reused = conn != nullptr;
-            if (!conn) {
-                auto made = co_await connect(deadline);
-                if (!made) co_return made.error();
-                conn = std::move(*made);
+            if (!conn) conn = tls ? std::make_unique<connection>(ex, *tls) : std::make_unique<connection>(ex);
+            busy.insert(conn.get());  // stop() closes it
+            if (!reused) {
+                auto refused = co_await open(*conn, deadline);
+                if (refused) {
+                    busy.erase(conn.get());
+                    conn->close();
+                    if (stopped) co_return fail(errc::service_unavailable, "the HTTP client stopped");
+                    co_return std::move(*refused);
+                }
             }
-            busy.insert(conn.get());
             exchange_result result;
             if (auto* tls_layer = std::get_if<tls_stream>(&conn->stream))
                 result = co_await exchange(*tls_layer, conn->buffer, req, deadline, opts.body_limit);
             else
-                result = co_await exchange(std::get<beast::tcp_stream>(conn->stream), conn->buffer, req, deadline,
-                                           opts.body_limit);
+                result = co_await exchange(std::get<beast::tcp_stream>(conn->stream), conn->buffer, req,
+                                           deadline, opts.body_limit);
             busy.erase(conn.get());
             if (result.response) {
-                if (false) {
+                if (result.response->keep_alive() && !stopped) {
                     conn->idle_since = steady::now();
                     idle.push_back(std::move(conn));
                 } else {
@@ -335,6 +352,8 @@ void http_client::stop() {
     for (auto* w : impl_->waiting) w->timer.cancel();
 }
 
-std::size_t http_client::connections_opened() const { return impl_->opened; }
+std::size_t http_client::connections_opened() const {
+    return impl_->opened;
+}
 
 }  // namespace moonkey

@@ -1,5 +1,6 @@
 #include "moonkey/delivery/message_text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -9,33 +10,29 @@ namespace {
 // One locale's words. {code}, {app} and {minutes} (the whole phrase, "3 minutes") are filled in;
 // the *_no_app forms serve apps without a name.
 struct locale_texts {
-    std::string_view tag;       // the `lang` of the HTML part
+    std::string_view tag;  // the `lang` of the HTML part
     std::string_view one_minute;
-    std::string_view minutes;   // {n} is the number
+    std::string_view minutes;  // {n} is the number
     std::string_view sms;
     std::string_view sms_no_app;
     std::string_view subject;
     std::string_view subject_no_app;
-    std::string_view intro;     // the line before the code in the email
+    std::string_view intro;  // the line before the code in the email
     std::string_view intro_no_app;
     std::string_view expires;
     std::string_view ignore;
 };
 
 constexpr std::array<locale_texts, 5> all_texts{{
-    {"en", "1 minute", "{n} minutes",
-     "{code} is your {app} verification code. It expires in {minutes}.",
-     "{code} is your verification code. It expires in {minutes}.",
-     "{code} is your {app} verification code", "{code} is your verification code",
-     "Your {app} verification code is:", "Your verification code is:",
-     "It expires in {minutes}.",
+    {"en", "1 minute", "{n} minutes", "{code} is your {app} verification code. It expires in {minutes}.",
+     "{code} is your verification code. It expires in {minutes}.", "{code} is your {app} verification code",
+     "{code} is your verification code",
+     "Your {app} verification code is:", "Your verification code is:", "It expires in {minutes}.",
      "If you did not ask for this code, you can ignore this email. Never share it with anyone."},
-    {"es", "1 minuto", "{n} minutos",
-     "{code} es tu código de verificación de {app}. Caduca en {minutes}.",
+    {"es", "1 minuto", "{n} minutos", "{code} es tu código de verificación de {app}. Caduca en {minutes}.",
      "{code} es tu código de verificación. Caduca en {minutes}.",
      "{code} es tu código de verificación de {app}", "{code} es tu código de verificación",
-     "Tu código de verificación de {app} es:", "Tu código de verificación es:",
-     "Caduca en {minutes}.",
+     "Tu código de verificación de {app} es:", "Tu código de verificación es:", "Caduca en {minutes}.",
      "Si no has solicitado este código, puedes ignorar este correo. No lo compartas con nadie."},
     {"fr", "1 minute", "{n} minutes",
      "{code} est votre code de vérification {app}. Il expire dans {minutes}.",
@@ -45,29 +42,26 @@ constexpr std::array<locale_texts, 5> all_texts{{
      "Il expire dans {minutes}.",
      "Si vous n’avez pas demandé ce code, vous pouvez ignorer cet e-mail. Ne le communiquez à "
      "personne."},
-    {"de", "1 Minute", "{n} Minuten",
-     "{code} ist Ihr Bestätigungscode für {app}. Er läuft in {minutes} ab.",
+    {"de", "1 Minute", "{n} Minuten", "{code} ist Ihr Bestätigungscode für {app}. Er läuft in {minutes} ab.",
      "{code} ist Ihr Bestätigungscode. Er läuft in {minutes} ab.",
      "{code} ist Ihr Bestätigungscode für {app}", "{code} ist Ihr Bestätigungscode",
-     "Ihr Bestätigungscode für {app} lautet:", "Ihr Bestätigungscode lautet:",
-     "Er läuft in {minutes} ab.",
+     "Ihr Bestätigungscode für {app} lautet:", "Ihr Bestätigungscode lautet:", "Er läuft in {minutes} ab.",
      "Wenn Sie diesen Code nicht angefordert haben, können Sie diese E-Mail ignorieren. Geben Sie "
      "ihn an niemanden weiter."},
     {"pt-BR", "1 minuto", "{n} minutos",
      "{code} é o seu código de verificação de {app}. Ele expira em {minutes}.",
      "{code} é o seu código de verificação. Ele expira em {minutes}.",
      "{code} é o seu código de verificação de {app}", "{code} é o seu código de verificação",
-     "Seu código de verificação de {app} é:", "Seu código de verificação é:",
-     "Ele expira em {minutes}.",
+     "Seu código de verificação de {app} é:", "Seu código de verificação é:", "Ele expira em {minutes}.",
      "Se você não pediu este código, pode ignorar este e-mail. Não o compartilhe com ninguém."},
 }};
 
 locale_texts const& texts_for(std::string_view locale) {
     auto const tag = text_locale(locale);
     for (auto const& t : all_texts) {
-        if (t.tag.size() == tag.size() &&
-            std::equal(t.tag.begin(), t.tag.end(), tag.begin(),
-                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+        if (t.tag.size() == tag.size()
+            && std::equal(t.tag.begin(), t.tag.end(), tag.begin(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
             return t;
         }
     }
@@ -77,12 +71,23 @@ locale_texts const& texts_for(std::string_view locale) {
 void append_html_escaped(std::string& out, std::string_view text) {
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
 }
@@ -111,9 +116,9 @@ std::string fill(std::string_view pattern, values const& v, bool html = false) {
         pattern.remove_prefix(brace);
         std::string_view value;
         std::size_t used = 0;
-        for (auto [name, val] : {std::pair{std::string_view("{code}"), v.code},
-                                 std::pair{std::string_view("{app}"), v.app},
-                                 std::pair{std::string_view("{minutes}"), v.minutes}}) {
+        for (auto [name, val] :
+             {std::pair{std::string_view("{code}"), v.code}, std::pair{std::string_view("{app}"), v.app},
+              std::pair{std::string_view("{minutes}"), v.minutes}}) {
             if (pattern.starts_with(name)) {
                 value = val;
                 used = name.size();
@@ -190,8 +195,8 @@ std::string email_subject(outbound_message const& m) {
 std::string email_text(outbound_message const& m) {
     if (!m.style.email_text_template.empty()) return from_template(m, m.style.email_text_template);
     auto const& t = texts_for(m.locale);
-    return localized(m, t.intro, t.intro_no_app) + "\n\n    " + m.code + "\n\n" + localized(m, t.expires, t.expires) +
-           "\n" + std::string(t.ignore) + "\n";
+    return localized(m, t.intro, t.intro_no_app) + "\n\n    " + m.code + "\n\n"
+           + localized(m, t.expires, t.expires) + "\n" + std::string(t.ignore) + "\n";
 }
 
 std::string email_html(outbound_message const& m) {
@@ -202,30 +207,35 @@ std::string email_html(outbound_message const& m) {
     out.reserve(2048);
     out += "<!DOCTYPE html>\n<html lang=\"";
     out += t.tag;
-    out += "\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           "<meta name=\"color-scheme\" content=\"light\">\n<title>";
+    out +=
+        "\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta name=\"color-scheme\" content=\"light\">\n<title>";
     out += subject;
-    out += "</title>\n</head>\n<body style=\"margin:0;padding:0;background-color:#f4f4f7;\">\n"
-           "<div role=\"article\" aria-roledescription=\"email\" aria-label=\"";
+    out +=
+        "</title>\n</head>\n<body style=\"margin:0;padding:0;background-color:#f4f4f7;\">\n"
+        "<div role=\"article\" aria-roledescription=\"email\" aria-label=\"";
     out += subject;
-    out += "\" style=\"padding:24px 12px;background-color:#f4f4f7;\">\n"
-           "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
-           "style=\"max-width:480px;margin:0 auto;background-color:#ffffff;border-radius:8px;\">\n"
-           "<tr><td style=\"padding:32px 28px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,"
-           "sans-serif;font-size:16px;line-height:24px;color:#1f2328;\">\n";
+    out +=
+        "\" style=\"padding:24px 12px;background-color:#f4f4f7;\">\n"
+        "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+        "style=\"max-width:480px;margin:0 auto;background-color:#ffffff;border-radius:8px;\">\n"
+        "<tr><td style=\"padding:32px 28px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,"
+        "sans-serif;font-size:16px;line-height:24px;color:#1f2328;\">\n";
     if (!m.style.app_name.empty()) {
-        out += "<h1 style=\"margin:0 0 16px;font-size:20px;line-height:28px;font-weight:600;color:#1f2328;\">";
+        out +=
+            "<h1 style=\"margin:0 0 16px;font-size:20px;line-height:28px;font-weight:600;color:#1f2328;\">";
         append_html_escaped(out, m.style.app_name);
         out += "</h1>\n";
     }
     out += "<p style=\"margin:0 0 8px;\">" + localized(m, t.intro, t.intro_no_app, true) + "</p>\n";
-    out += "<p style=\"margin:0 0 24px;font-family:Menlo,Consolas,'Liberation Mono',monospace;font-size:36px;"
-           "line-height:44px;font-weight:700;letter-spacing:6px;color:#111111;\">";
+    out +=
+        "<p style=\"margin:0 0 24px;font-family:Menlo,Consolas,'Liberation Mono',monospace;font-size:36px;"
+        "line-height:44px;font-weight:700;letter-spacing:6px;color:#111111;\">";
     append_html_escaped(out, m.code);
     out += "</p>\n<p style=\"margin:0 0 8px;\">" + localized(m, t.expires, t.expires, true) + "</p>\n";
-    out += "<p style=\"margin:0;font-size:14px;line-height:20px;color:#57606a;\">" + html_escaped(t.ignore) +
-           "</p>\n</td></tr>\n</table>\n</div>\n</body>\n</html>\n";
+    out += "<p style=\"margin:0;font-size:14px;line-height:20px;color:#57606a;\">" + html_escaped(t.ignore)
+           + "</p>\n</td></tr>\n</table>\n</div>\n</body>\n</html>\n";
     return out;
 }
 

@@ -31,7 +31,8 @@ constexpr std::size_t max_reply = 4096;
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+               return std::toupper(static_cast<unsigned char>(x))
+                      == std::toupper(static_cast<unsigned char>(y));
            });
 }
 
@@ -41,8 +42,9 @@ boost::system::result<bool> malformed() {
 
 // Parses one reply line (without its line end) into `reply`; returns whether it was the last line.
 boost::system::result<bool> parse_line(std::string_view line, smtp_reply& reply) {
-    if (line.size() < 3 || !std::all_of(line.begin(), line.begin() + 3, [](char c) { return c >= '0' && c <= '9'; }) ||
-        line[0] < '2' || line[0] > '5') {
+    if (line.size() < 3
+        || !std::all_of(line.begin(), line.begin() + 3, [](char c) { return c >= '0' && c <= '9'; })
+        || line[0] < '2' || line[0] > '5') {
         return malformed();
     }
     int const code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
@@ -152,7 +154,8 @@ struct smtp_client::impl {
         if (tls) {
             std::tie(ec, std::ignore) = co_await asio::async_write(stream, asio::buffer(bytes), use_tuple);
         } else {
-            std::tie(ec, std::ignore) = co_await asio::async_write(tcp_layer(), asio::buffer(bytes), use_tuple);
+            std::tie(ec, std::ignore) =
+                co_await asio::async_write(tcp_layer(), asio::buffer(bytes), use_tuple);
         }
         co_return ec;
     }
@@ -312,19 +315,29 @@ asio::awaitable<smtp_result> smtp_client::data(std::string message) {
     co_return co_await d.read_reply();
 }
 
-asio::awaitable<smtp_result> smtp_client::rset() { co_return co_await command("RSET"); }
+asio::awaitable<smtp_result> smtp_client::rset() {
+    co_return co_await command("RSET");
+}
 
-asio::awaitable<smtp_result> smtp_client::noop() { co_return co_await command("NOOP"); }
+asio::awaitable<smtp_result> smtp_client::noop() {
+    co_return co_await command("NOOP");
+}
 
 asio::awaitable<void> smtp_client::quit() {
     if (impl_->open) co_await command("QUIT");
     impl_->close();
 }
 
-bool smtp_client::is_open() const { return impl_->open; }
+bool smtp_client::is_open() const {
+    return impl_->open;
+}
 
-bool smtp_client::is_tls() const { return impl_->tls; }
+bool smtp_client::is_tls() const {
+    return impl_->tls;
+}
 
-void smtp_client::close() { impl_->close(); }
+void smtp_client::close() {
+    impl_->close();
+}
 
 }  // namespace moonkey

@@ -42,7 +42,9 @@ bool is_ascii(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
+bool has_line_break(std::string_view text) {
+    return text.find_first_of("\r\n") != std::string_view::npos;
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -71,8 +73,8 @@ std::optional<mailbox> parse_mailbox(std::string_view text) {
         }
     }
     auto const at = out.address.rfind('@');
-    if (at == 0 || at == std::string::npos || at + 1 == out.address.size() ||
-        out.address.find_first_of("<>\" ,;") != std::string::npos) {
+    if (at == 0 || at == std::string::npos || at + 1 == out.address.size()
+        || out.address.find_first_of("<>\" ,;") != std::string::npos) {
         return std::nullopt;
     }
     return out;
@@ -103,15 +105,22 @@ std::string encoded_words(std::string_view text) {
 
 // A header's unstructured text: as it is when short printable ASCII, else encoded-words.
 std::string header_text(std::string_view text) {
-    bool const plain = text.size() <= 900 && std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= 0x20 && c < 0x7f;
-    });
+    bool const plain = text.size() <= 900
+                       && std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
     return plain ? std::string(text) : encoded_words(text);
 }
 
+// Returns "Name <a@b>": the name as atoms when it can be, else quoted, else encoded-words.
 std::string format_mailbox(mailbox const& box) {
     if (box.display.empty()) return box.address;
-    if (!is_ascii(box.display) || box.display.size() > 200) return encoded_words(box.display) + " <" + box.address + ">";
+    if (!is_ascii(box.display) || box.display.size() > 200) {
+        return encoded_words(box.display) + " <" + box.address + ">";
+    }
+    bool const atoms = std::all_of(box.display.begin(), box.display.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c))
+               || std::string_view(" !#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+    });
+    if (atoms && box.display.find("=?") == std::string::npos) return box.display + " <" + box.address + ">";
     std::string quoted = "\"";
     for (char c : box.display) {
         if (c == '"' || c == '\\') quoted += '\\';
@@ -148,9 +157,9 @@ std::string quoted_printable(std::string_view text) {
         for (std::size_t i = 0; i < line.size(); ++i) {
             auto const c = static_cast<unsigned char>(line[i]);
             bool const last = i + 1 == line.size();
-            bool const literal = (c >= 33 && c <= 126 && c != '=' && !(i == 0 && c == '.') &&
-                                  !(i == 0 && c == 'F' && line.starts_with("From "))) ||
-                                 ((c == ' ' || c == '\t') && !last);
+            bool const literal = (c >= 33 && c <= 126 && c != '=' && !(i == 0 && c == '.')
+                                  && !(i == 0 && c == 'F' && line.starts_with("From ")))
+                                 || ((c == ' ' || c == '\t') && !last);
             std::size_t const need = literal ? 1 : 3;
             // A soft break ("=") must fit within 76 unless this is the line's last token.
             if (width + need > (last ? 76u : 75u)) {
@@ -200,7 +209,8 @@ boost::system::result<server_config, std::string> parse_server(std::string const
     auto const& u = *parsed;
     server_config s;
     std::string scheme(u.scheme());
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (scheme == "smtps") {
         s.implicit_tls = true;
     } else if (scheme != "smtp") {
@@ -234,7 +244,9 @@ delivery_result refusal(std::string_view what, smtp_reply const& reply) {
 struct busy_guard {
     std::set<smtp_client*>& busy;
     smtp_client* c;
-    busy_guard(std::set<smtp_client*>& busy, smtp_client* c) : busy(busy), c(c) { busy.insert(c); }
+    busy_guard(std::set<smtp_client*>& busy, smtp_client* c) : busy(busy), c(c) {
+        if (c) busy.insert(c);
+    }
     ~busy_guard() { busy.erase(c); }
     busy_guard(busy_guard const&) = delete;
     busy_guard& operator=(busy_guard const&) = delete;
@@ -280,8 +292,10 @@ struct smtp_provider::impl {
     // Opens and prepares a connection (EHLO, STARTTLS, AUTH), or says what every message becomes.
     asio::awaitable<delivery_result> open(smtp_client& c) {
         auto reply = co_await c.connect(server.host, server.port, server.implicit_tls);
-        if (!reply) co_return transport_problem("cannot connect to the SMTP server " + where(), reply.error());
-        if (reply->code != 220) co_return delivery_result::retry("the SMTP server refused the connection: " + reply->text());
+        if (!reply)
+            co_return transport_problem("cannot connect to the SMTP server " + where(), reply.error());
+        if (reply->code != 220)
+            co_return delivery_result::retry("the SMTP server refused the connection: " + reply->text());
         reply = co_await c.ehlo(ehlo_name);
         if (!reply) co_return transport_problem("the SMTP server closed the connection", reply.error());
         if (reply->code != 250) {
@@ -315,7 +329,11 @@ struct smtp_provider::impl {
         while (!idle.empty()) {
             auto c = std::move(idle.back());
             idle.pop_back();
-            auto reply = co_await c->noop();
+            smtp_result reply;
+            {
+                busy_guard guard{busy, c.get()};
+                reply = co_await c->noop();
+            }
             if (reply && reply->code == 250) co_return c;
             c->close();
         }
@@ -331,44 +349,60 @@ struct smtp_provider::impl {
         co_return c;
     }
 
-    asio::awaitable<delivery_result> send_one(smtp_client& c, outbound_message const& m) {
-        auto from = default_from;
+    // The envelope of `m`, or why it cannot be sent anywhere.
+    struct envelope {
+        mailbox from;
+        bool utf8 = false;
+    };
+    boost::system::result<envelope, std::string> envelope_of(outbound_message const& m) const {
+        envelope e{default_from};
         if (!m.style.email_from.empty()) {
             auto app_from = parse_mailbox(m.style.email_from);
-            if (!app_from) co_return delivery_result::failed("the app's email_from is not an email address");
-            from = std::move(*app_from);
+            if (!app_from) return std::string("the app's email_from is not an email address");
+            e.from = std::move(*app_from);
         }
         auto to = parse_mailbox(m.to);
         if (!to || !to->display.empty() || to->address != m.to) {
-            co_return delivery_result::failed("the recipient is not an email address");
+            return std::string("the recipient is not an email address");
         }
+        e.utf8 = !is_ascii(e.from.address) || !is_ascii(m.to);
+        return e;
+    }
+
+    asio::awaitable<delivery_result> send_one(smtp_client& c, outbound_message const& m, envelope const& e) {
         std::string params;
-        if (!is_ascii(from.address) || !is_ascii(m.to)) {
+        if (e.utf8) {
             if (!c.offers("SMTPUTF8")) {
-                co_return delivery_result::failed("the SMTP server does not accept non-ASCII addresses (SMTPUTF8)");
+                co_return delivery_result::failed(
+                    "the SMTP server does not accept non-ASCII addresses (SMTPUTF8)");
             }
             params = "SMTPUTF8";
         }
-        auto reply = co_await c.mail_from(from.address, params);
-        if (!reply) co_return delivery_result::retry("SMTP connection lost at MAIL FROM: " + reply.error().message());
-        if (reply->code != 250) co_return co_await refused(c, "the SMTP server refused MAIL FROM", *reply);
+        auto reply = co_await c.mail_from(e.from.address, params);
+        if (!reply)
+            co_return delivery_result::retry("SMTP connection lost at MAIL FROM: " + reply.error().message());
+        if (reply->code != 250) co_return co_await refused(c, m, "the SMTP server refused MAIL FROM", *reply);
         reply = co_await c.rcpt_to(m.to);
-        if (!reply) co_return delivery_result::retry("SMTP connection lost at RCPT TO: " + reply.error().message());
+        if (!reply)
+            co_return delivery_result::retry("SMTP connection lost at RCPT TO: " + reply.error().message());
         if (reply->code != 250 && reply->code != 251) {
-            co_return co_await refused(c, "the SMTP server refused the recipient", *reply);
+            co_return co_await refused(c, m, "the SMTP server refused the recipient", *reply);
         }
-        reply = co_await c.data(build_message(m, from));
-        if (!reply) co_return delivery_result::retry("SMTP connection lost at DATA: " + reply.error().message());
+        reply = co_await c.data(build_message(m, e.from));
+        if (!reply)
+            co_return delivery_result::retry("SMTP connection lost at DATA: " + reply.error().message());
         if (reply->code == 354 || !reply->positive()) {
-            co_return co_await refused(c, "the SMTP server refused the message", *reply);
+            co_return co_await refused(c, m, "the SMTP server refused the message", *reply);
         }
         co_return delivery_result::sent();
     }
 
     // A refused step: the message's result; RSET clears the transaction (a 4xx other than 421 keeps
     // the connection, which a failed RSET closes).
-    asio::awaitable<delivery_result> refused(smtp_client& c, std::string_view what, smtp_reply const& reply) {
-        log::warn("smtp message refused", {{"server", where()}, {"reply", reply.text()}});
+    asio::awaitable<delivery_result> refused(smtp_client& c, outbound_message const& m, std::string_view what,
+                                             smtp_reply const& reply) {
+        log::warn("smtp message refused",
+                  {{"server", where()}, {"message_id", m.id}, {"reply", reply.text()}});
         if (c.is_open()) co_await c.rset();
         co_return refusal(what, reply);
     }
@@ -388,22 +422,36 @@ asio::awaitable<std::vector<delivery_result>> smtp_provider::send(std::span<outb
         co_return std::vector<delivery_result>(batch.size(), delivery_result::failed(d.config_error));
     }
     if (d.stopped) {
-        co_return std::vector<delivery_result>(batch.size(), delivery_result::retry("the SMTP provider is stopping"));
+        co_return std::vector<delivery_result>(batch.size(),
+                                               delivery_result::retry("the SMTP provider is stopping"));
     }
     try {
+        std::vector<boost::system::result<impl::envelope, std::string>> envelopes;
+        envelopes.reserve(batch.size());
+        for (auto const& m : batch) envelopes.push_back(d.envelope_of(m));
+        std::unique_ptr<smtp_client> c;
         delivery_result problem;
-        auto c = co_await d.acquire(problem);
-        if (!c) co_return std::vector<delivery_result>(batch.size(), problem);
+        std::string lost;  // why the connection closed during the batch
+        if (std::any_of(envelopes.begin(), envelopes.end(), [](auto const& e) { return e.has_value(); })) {
+            c = co_await d.acquire(problem);
+        }
         {
             busy_guard guard{d.busy, c.get()};
-            for (auto const& m : batch) {
-                if (!c->is_open()) {
-                    results.push_back(delivery_result::retry("the SMTP connection was lost during the batch"));
-                    continue;
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                if (!envelopes[i]) {
+                    results.push_back(delivery_result::failed(envelopes[i].error()));
+                } else if (!c) {
+                    results.push_back(problem);
+                } else if (!c->is_open()) {
+                    results.push_back(
+                        delivery_result::retry("the SMTP connection closed earlier in the batch: " + lost));
+                } else {
+                    results.push_back(co_await d.send_one(*c, batch[i], *envelopes[i]));
+                    if (!c->is_open()) lost = results.back().reason;
                 }
-                results.push_back(co_await d.send_one(*c, m));
             }
         }
+        if (!c) co_return results;
         if (c->is_open() && !d.stopped && d.idle.size() < impl::max_idle) {
             d.idle.push_back(std::move(c));
         } else if (c->is_open()) {
@@ -411,7 +459,8 @@ asio::awaitable<std::vector<delivery_result>> smtp_provider::send(std::span<outb
         }
     } catch (std::exception const& e) {
         log::error("smtp provider failed", {{"error", e.what()}});
-        while (results.size() < batch.size()) results.push_back(delivery_result::retry("internal error in the SMTP provider"));
+        while (results.size() < batch.size())
+            results.push_back(delivery_result::retry("internal error in the SMTP provider"));
     }
     co_return results;
 }

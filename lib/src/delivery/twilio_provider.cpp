@@ -54,12 +54,6 @@ std::string twilio_error(http_response const& res) {
     return reason + ": " + std::string(message->get_string());
 }
 
-std::optional<std::chrono::milliseconds> retry_after_of(http_response const& res) {
-    auto it = res.find(bhttp::field::retry_after);
-    if (it == res.end()) return std::nullopt;
-    return parse_retry_after(it->value(), std::chrono::system_clock::now());
-}
-
 }  // namespace
 
 struct twilio_provider::impl {
@@ -101,7 +95,8 @@ struct twilio_provider::impl {
         auto const status = answer->result_int();
         if (status >= 200 && status < 300) co_return delivery_result::sent();
         if (status == 429 || status >= 500)
-            co_return delivery_result::retry(twilio_error(*answer), retry_after_of(*answer));
+            co_return delivery_result::retry(twilio_error(*answer),
+                                             retry_after_of(*answer, std::chrono::system_clock::now()));
         co_return delivery_result::failed(twilio_error(*answer));
     }
 
@@ -120,7 +115,8 @@ twilio_provider::~twilio_provider() = default;
 
 // Every message goes out at once; the client holds all but max_concurrency of them in its queue.
 asio::awaitable<std::vector<delivery_result>> twilio_provider::send(std::span<outbound_message const> batch) {
-    if (!impl_->client) co_return std::vector<delivery_result>(batch.size(), delivery_result::failed(impl_->config_error));
+    if (!impl_->client)
+        co_return std::vector<delivery_result>(batch.size(), delivery_result::failed(impl_->config_error));
     std::vector<delivery_result> results(batch.size());
     std::size_t pending = batch.size();
     asio::steady_timer all_done(impl_->ex, asio::steady_timer::time_point::max());

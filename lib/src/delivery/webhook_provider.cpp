@@ -30,16 +30,10 @@ std::string batch_body(std::span<outbound_message const> batch) {
             {"locale", m.locale},
             {"subject", email ? email_subject(m) : std::string()},
             {"text", email ? email_text(m) : sms_text(m)},
-            {"html", ""},
+            {"html", email ? email_html(m) : std::string()},
         });
     }
     return boost::json::serialize(boost::json::object{{"messages", std::move(messages)}});
-}
-
-std::optional<std::chrono::milliseconds> retry_after_of(http_response const& res) {
-    auto it = res.find(bhttp::field::retry_after);
-    if (it == res.end()) return std::nullopt;
-    return parse_retry_after(it->value(), std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -70,14 +64,17 @@ webhook_provider::webhook_provider(asio::any_io_executor ex, webhook_options opt
 
 webhook_provider::~webhook_provider() = default;
 
-asio::awaitable<std::vector<delivery_result>> webhook_provider::send(std::span<outbound_message const> batch) {
+asio::awaitable<std::vector<delivery_result>> webhook_provider::send(
+    std::span<outbound_message const> batch) {
     if (batch.empty()) co_return std::vector<delivery_result>();
-    if (!impl_->client) co_return std::vector<delivery_result>(batch.size(), delivery_result::failed(impl_->config_error));
+    if (!impl_->client)
+        co_return std::vector<delivery_result>(batch.size(), delivery_result::failed(impl_->config_error));
 
     std::string body = batch_body(batch);
     std::string const id = "whb_" + crypto::random_base62(24);
     auto const timestamp =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
 
     http_request req{bhttp::verb::post, impl_->target, 11};
     req.set(bhttp::field::content_type, "application/json");
@@ -91,10 +88,13 @@ asio::awaitable<std::vector<delivery_result>> webhook_provider::send(std::span<o
         co_return std::vector<delivery_result>(batch.size(),
                                                delivery_result::retry("webhook: " + answer.error().message));
     auto const status = answer->result_int();
-    if (status >= 200 && status < 300) co_return std::vector<delivery_result>(batch.size(), delivery_result::sent());
+    if (status >= 200 && status < 300)
+        co_return std::vector<delivery_result>(batch.size(), delivery_result::sent());
     std::string const reason = "webhook answered " + std::to_string(status);
     if (status == 429 || status >= 500)
-        co_return std::vector<delivery_result>(batch.size(), delivery_result::retry(reason, retry_after_of(*answer)));
+        co_return std::vector<delivery_result>(
+            batch.size(),
+            delivery_result::retry(reason, retry_after_of(*answer, std::chrono::system_clock::now())));
     co_return std::vector<delivery_result>(batch.size(), delivery_result::failed(reason));
 }
 

@@ -18,8 +18,8 @@ std::string webhook_signature(std::string_view secret, std::string_view id, std:
     signed_content.reserve(id.size() + body.size() + 24);
     signed_content.append(id).append(".").append(std::to_string(timestamp)).append(".").append(body);
     auto const mac = crypto::hmac_sha256(webhook_key(secret), signed_content);
-    return "v1," + crypto::base64_encode(
-                       std::string_view(reinterpret_cast<char const*>(mac.data()), mac.size()));
+    return "v1,"
+           + crypto::base64_encode(std::string_view(reinterpret_cast<char const*>(mac.data()), mac.size()));
 }
 
 }  // namespace moonkey

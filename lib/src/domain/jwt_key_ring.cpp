@@ -28,7 +28,9 @@ async_outcome<void> jwt_key_ring::refresh() {
         loaded->push_back(entry{*key, row.created_at, row.sign_from, row.retire_at});
     }
     keys_.store(loaded);
-    if (loaded->empty()) co_return co_await add_key(now);  // the first key signs at once
+    if (rows->empty()) co_return co_await add_key(now);  // the first key signs at once
+    if (loaded->empty())  // never replace other instances' keys because of a wrong secret
+        co_return fail(errc::service_unavailable, "no JWT signing key opens with this server's secret");
     auto const& newest = loaded->front();
     if (newest.created_at + opts_.rotation_period.count() <= now) co_return co_await rotate();
     co_return outcome<void>{};

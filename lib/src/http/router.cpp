@@ -39,6 +39,12 @@ void router::add(verb method, std::string_view pattern, handler h) {
     routes_.push_back(route{method, std::string(pattern), split_path(pattern), std::move(h)});
 }
 
+std::vector<std::string> router::patterns() const {
+    std::vector<std::string> out;
+    for (auto const& r : routes_) out.push_back(r.pattern);
+    return out;
+}
+
 router::match_result router::match(verb method, std::string_view path) const {
     match_result result;
     if (path.empty() || path.front() != '/') return result;

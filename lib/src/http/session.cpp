@@ -1,5 +1,6 @@
 #include "moonkey/http/session.hpp"
 
+#include "moonkey/core/core_services.hpp"
 #include "moonkey/core/log.hpp"
 #include "moonkey/http/dispatch.hpp"
 #include "moonkey/http/error_response.hpp"
@@ -77,8 +78,11 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, router const& ro
         }
         auto started = std::chrono::steady_clock::now();
         auto const& req = parser.get();
+        services.request_started();
         auto result = co_await dispatch(routes, req, services, peer_address);
-        result.res.keep_alive(req.keep_alive());
+        // While draining, connections close after their current request so that clients move on.
+        result.res.keep_alive(req.keep_alive() && !services.draining());
+        services.request_finished(result.route, result.res.result_int(), std::chrono::steady_clock::now() - started);
         log_access(limits, result, req, started);
         stream.expires_after(limits.read_timeout);
         auto [write_ec, written] = co_await beast_http::async_write(stream, result.res, use_tuple);

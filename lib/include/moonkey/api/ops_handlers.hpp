@@ -10,5 +10,6 @@ namespace moonkey::api {
 
 boost::asio::awaitable<http::response> healthz(http::request_context& ctx);
 boost::asio::awaitable<http::response> readyz(http::request_context& ctx);
+boost::asio::awaitable<http::response> metrics(http::request_context& ctx);
 
 }  // namespace moonkey::api

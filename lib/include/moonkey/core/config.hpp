@@ -36,6 +36,8 @@ struct config {
     std::chrono::seconds delivery_lease{30};   // a message not marked sent by then is claimed again
     unsigned delivery_max_attempts = 10;
     std::chrono::milliseconds drain_delay{0};
+    std::string metrics_host;        // empty: /metrics is served on the main listener
+    std::uint16_t metrics_port = 0;
     std::string log_level = "info";
     bool access_log = true;
     std::chrono::milliseconds read_timeout{10000};

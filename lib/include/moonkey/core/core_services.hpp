@@ -3,6 +3,7 @@
 
 #include "moonkey/api/key_cache.hpp"
 #include "moonkey/core/config.hpp"
+#include "moonkey/core/metrics.hpp"
 #include "moonkey/delivery/console_provider.hpp"
 #include "moonkey/delivery/delivery_queue.hpp"
 #include "moonkey/delivery/outbox_recovery.hpp"
@@ -21,9 +22,10 @@ namespace moonkey {
 
 class core_services {
 public:
-    // `keys` and `draining` are shared by every core; `draining` is set on shutdown.
+    // `keys`, `registry` and `draining` are shared by every core; `draining` is set on shutdown.
     core_services(boost::asio::io_context& io, config const& cfg, repository& repo, jwt_key_ring& keys,
-                  unix_clock clock, std::atomic<bool> const& draining);
+                  metrics_registry& registry, core_metrics& metrics, unix_clock clock,
+                  std::atomic<bool> const& draining);
 
     boost::asio::any_io_executor executor() { return io_.get_executor(); }
     config const& cfg() const { return cfg_; }
@@ -34,6 +36,13 @@ public:
     session_service& sessions() { return sessions_; }
     user_service& users() { return users_; }
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
+    metrics_registry& registry() { return registry_; }
+    core_metrics& metrics() { return metrics_; }
+
+    // Counts a request in and out (graceful drain waits for none in flight) and records it.
+    void request_started() { ++in_flight_; }
+    void request_finished(std::string_view route, unsigned status, std::chrono::nanoseconds duration);
+    std::size_t in_flight() const { return in_flight_; }
 
     // Starts this core's delivery queue and lease recovery.
     void start();
@@ -46,6 +55,9 @@ private:
     config const& cfg_;
     repository& repo_;
     std::atomic<bool> const& draining_;
+    metrics_registry& registry_;
+    core_metrics& metrics_;
+    std::size_t in_flight_ = 0;
     key_cache keys_;
     std::unique_ptr<provider> sms_provider_;
     std::unique_ptr<provider> email_provider_;

@@ -4,6 +4,7 @@
 
 #include "moonkey/core/clock.hpp"
 #include "moonkey/core/config.hpp"
+#include "moonkey/core/metrics.hpp"
 #include "moonkey/store/repository.hpp"
 
 #include <atomic>
@@ -16,6 +17,9 @@ class server {
 public:
     server(config cfg, repository& repo, unix_clock clock = system_unix_clock());
     ~server();
+
+    // The metrics of every core; add process-wide gauges here before run().
+    metrics_registry& metrics();
 
     // Binds the listeners (throws system_error when it cannot); returns the bound port.
     std::uint16_t bind();

@@ -6,6 +6,7 @@
 // the outbox, where lease recovery finds it. Used from its core's thread only.
 
 #include "moonkey/core/clock.hpp"
+#include "moonkey/core/metrics.hpp"
 #include "moonkey/delivery/batch_policy.hpp"
 #include "moonkey/delivery/message.hpp"
 #include "moonkey/delivery/provider.hpp"
@@ -63,6 +64,9 @@ public:
 
     statistics const& stats() const { return stats_; }
 
+    // Records batches, outcomes, depth and the oldest waiting message there (nullptr: nowhere).
+    void set_metrics(core_metrics* metrics) { metrics_ = metrics; }
+
 private:
     struct waiting {
         outbound_message message;
@@ -92,6 +96,7 @@ private:
     boost::asio::steady_timer finished_;
     std::minstd_rand random_;
     statistics stats_;
+    core_metrics* metrics_ = nullptr;
     bool running_ = false;
     bool stopping_ = false;
 };

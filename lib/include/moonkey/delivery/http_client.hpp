@@ -26,7 +26,7 @@ using http_response = boost::beast::http::response<boost::beast::http::string_bo
 // Where requests go: the scheme, host and port of a URL, and the rest of it as a request target.
 struct http_origin {
     bool tls = false;
-    std::string host;      // name or address, without IPv6 brackets
+    std::string host;  // name or address, without IPv6 brackets
     std::uint16_t port = 0;
     std::string host_header;  // "host" or "host:port" (brackets kept) for the Host field
     std::string target;       // the URL's path and query, "/" when it has none
@@ -40,6 +40,11 @@ outcome<http_origin> parse_http_origin(std::string_view url);
 // (zero when in the past); nullopt when the value is neither.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::chrono::system_clock::time_point now);
+
+// Returns the delay the response's Retry-After field asks for, as parse_retry_after does; nullopt
+// when it has none or an unreadable one.
+std::optional<std::chrono::milliseconds> retry_after_of(http_response const& res,
+                                                        std::chrono::system_clock::time_point now);
 
 struct http_client_options {
     std::chrono::milliseconds timeout{10000};       // per request: connect, TLS, write and read

@@ -36,6 +36,9 @@ public:
     // Returns the route for `method` and `path` (no query string), or says whether the path is known.
     match_result match(verb method, std::string_view path) const;
 
+    // Returns every route's pattern, in the order added.
+    std::vector<std::string> patterns() const;
+
 private:
     std::vector<route> routes_;
 };

@@ -66,6 +66,8 @@ void worker_pool::submit(std::unique_ptr<job> j) {
         } else if (queue_.size() >= opts_.queue_limit) {
             refusal.message = "the server is overloaded; retry shortly";
         } else {
+            if (busy_.load(std::memory_order_relaxed) + queue_.size() >= opts_.workers)
+                waits_.fetch_add(1, std::memory_order_relaxed);
             queue_.push_back(std::move(j));
             wake_.notify_one();
             return;
@@ -74,13 +76,15 @@ void worker_pool::submit(std::unique_ptr<job> j) {
     j->run(nullptr, &refusal);
 }
 
-connection* worker_pool::ensure_connection(std::unique_ptr<connection>& conn, error& reason) {
-    if (conn) return conn.get();
+connection* worker_pool::ensure_connection(std::unique_ptr<connection>& conn, std::uint64_t& epoch, error& reason) {
+    if (conn && epoch >= lost_epoch_.load()) return conn.get();
+    conn.reset();
     if (steady_ms() - last_connect_failure_.load() < reconnect_backoff_ms) {
         reason = fail(errc::service_unavailable, "the database is unreachable; retry shortly");
         return nullptr;
     }
     try {
+        epoch = lost_epoch_.load();
         conn = std::make_unique<connection>(opts_.url, opts_.deadline);
         return conn.get();
     } catch (std::exception const& e) {
@@ -94,6 +98,7 @@ connection* worker_pool::ensure_connection(std::unique_ptr<connection>& conn, er
 void worker_pool::work() {
     thread_init();
     std::unique_ptr<connection> conn;
+    std::uint64_t epoch = 0;
     for (;;) {
         std::unique_ptr<job> next;
         {
@@ -108,10 +113,11 @@ void worker_pool::work() {
         if (std::chrono::steady_clock::now() - next->enqueued > opts_.deadline) {
             reason.message = "the database did not answer in time; retry shortly";
             next->run(nullptr, &reason);
-        } else if (auto* c = ensure_connection(conn, reason); !c) {
+        } else if (auto* c = ensure_connection(conn, epoch, reason); !c) {
             next->run(nullptr, &reason);
         } else if (!next->run(c, nullptr)) {
             conn.reset();
+            lost_epoch_.fetch_add(1);
         }
         busy_.fetch_sub(1, std::memory_order_relaxed);
     }

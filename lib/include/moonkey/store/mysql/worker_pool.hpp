@@ -63,6 +63,11 @@ public:
     std::size_t queued() const;
     std::size_t busy() const { return busy_.load(std::memory_order_relaxed); }
 
+    // Jobs that found every worker busy and had to wait, since start.
+    std::uint64_t waits() const { return waits_.load(std::memory_order_relaxed); }
+
+    unsigned size() const { return opts_.workers; }
+
 private:
     struct job {
         std::chrono::steady_clock::time_point enqueued = std::chrono::steady_clock::now();
@@ -97,7 +102,7 @@ private:
 
     void submit(std::unique_ptr<job> j);
     void work();
-    connection* ensure_connection(std::unique_ptr<connection>& conn, error& reason);
+    connection* ensure_connection(std::unique_ptr<connection>& conn, std::uint64_t& epoch, error& reason);
 
     options opts_;
     mutable std::mutex mutex_;
@@ -105,7 +110,11 @@ private:
     std::deque<std::unique_ptr<job>> queue_;
     bool stopping_ = false;
     std::atomic<std::size_t> busy_{0};
+    std::atomic<std::uint64_t> waits_{0};
     std::atomic<std::int64_t> last_connect_failure_{0};
+    // Raised when any worker finds its connection lost: the others reconnect before their next job
+    // instead of each failing once on a dead connection (a restarted server kills them all).
+    std::atomic<std::uint64_t> lost_epoch_{0};
     std::vector<std::thread> threads_;
 };
 
