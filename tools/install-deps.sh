@@ -14,7 +14,7 @@ packages=(
     libmysqlcppconn7v5 libphonenumber8 libgeocoding8 libprotobuf-dev libabsl-dev libicu-dev
     libssl-dev libsystemd-dev
     mariadb-server mariadb-client
-    python3 python3-aiosmtpd python3-jwt python3-cryptography prometheus nginx-light wrk
+    python3 python3-aiosmtpd systemd openssl python3-jwt python3-cryptography prometheus nginx-light wrk
 )
 
 missing=()
