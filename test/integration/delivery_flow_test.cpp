@@ -75,6 +75,31 @@ BOOST_AUTO_TEST_CASE(nothing_is_sent_after_its_code_expired) {
     BOOST_TEST(hook.destinations().count(phone) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_full_queue_pushes_back_with_503_and_loses_nothing) {
+    receiver hook;
+    auto keys = create_test_app("Backpressure");
+    instance server(hook.port, {"--threads", "1", "--delivery_queue_limit", "5"});
+    hook.misbehave("500", 100000);  // every send fails, so messages stay queued for retry
+    std::vector<std::string> accepted;
+    reply refused;
+    for (int i = 0; i < 20 && refused.status == 0; ++i) {
+        auto phone = unique_phone();
+        auto r = server.sms(keys.test_secret, phone);
+        if (r.status == 200) {
+            accepted.push_back(phone);
+        } else {
+            refused = r;
+        }
+    }
+    BOOST_TEST(refused.status == 503);
+    BOOST_TEST(refused.error_type() == "service_unavailable");
+    BOOST_TEST(refused.headers.count("Retry-After") == 1u);
+    BOOST_TEST(accepted.size() == 5u);
+    hook.misbehave("ok", 0);
+    BOOST_TEST(eventually([&] { return hook.destinations().size() >= accepted.size(); }));
+    for (auto const& phone : accepted) BOOST_TEST(hook.destinations().count(phone) == 1u, phone);
+}
+
 BOOST_AUTO_TEST_CASE(after_kill_9_two_instances_deliver_every_acknowledged_message_once) {
     receiver hook;
     auto keys = create_test_app("Crash");

@@ -96,7 +96,6 @@ struct instance {
     std::vector<std::string> args(std::uint16_t webhook_port, std::vector<std::string> extra) const {
         std::vector<std::string> a{MOONKEYD_PATH,
                                    "--listen", "127.0.0.1:" + std::to_string(port),
-                                   "--threads", "2",
                                    "--database_url", test_database_url(),
                                    "--secret", test_secret(),
                                    "--sms_provider", "webhook",
@@ -105,6 +104,7 @@ struct instance {
                                    "--webhook_secret", webhook_secret,
                                    "--delivery_lease", "3",
                                    "--access_log", "false"};
+        if (std::find(extra.begin(), extra.end(), "--threads") == extra.end()) extra.insert(extra.end(), {"--threads", "2"});
         a.insert(a.end(), extra.begin(), extra.end());
         return a;
     }

@@ -241,6 +241,28 @@ BOOST_AUTO_TEST_CASE(a_session_is_extended_by_a_second_factor) {
     BOOST_TEST(str(second, "session_token") == token);
 }
 
+BOOST_AUTO_TEST_CASE(a_session_jwt_names_the_session_to_extend) {
+    auto s = send_code();
+    auto first = verify(s.method_id, s.code, {{"session_expires_in", 60}});
+    BOOST_TEST_REQUIRE(first.status == 200, first.body);
+    auto again = post("/v1/auth/otps/sms/send", {{"phone_number", s.phone}});
+    BOOST_TEST_REQUIRE(again.status == 200, again.body);
+    auto second = verify(s.method_id, server.code_sent_to(s.phone, 2),
+                         {{"session_jwt", str(first, "session_jwt")}, {"session_expires_in", 600}});
+    BOOST_TEST_REQUIRE(second.status == 200, second.body);
+    auto const& session = second.json.at("session").as_object();
+    BOOST_TEST(session.at("id") == first.json.at("session").at("id"));
+    BOOST_TEST(session.at("expires_at").as_int64() - session.at("last_active_at").as_int64() == 36000);
+    BOOST_TEST(session.at("factors").as_array().size() == 1u);  // the same factor is not added twice
+    // A tampered JWT names nothing.
+    auto jwt = str(first, "session_jwt");
+    jwt[jwt.size() / 2] = jwt[jwt.size() / 2] == 'A' ? 'B' : 'A';
+    auto third_send = post("/v1/auth/otps/sms/send", {{"phone_number", s.phone}});
+    BOOST_TEST_REQUIRE(third_send.status == 200);
+    auto forged = verify(s.method_id, server.code_sent_to(s.phone, 3), {{"session_jwt", jwt}});
+    BOOST_TEST(forged.error_type() == "session_not_found");
+}
+
 BOOST_AUTO_TEST_CASE(a_session_of_another_user_cannot_be_extended_and_the_code_survives) {
     auto alice = send_code();
     auto session = verify(alice.method_id, alice.code, {{"session_expires_in", 60}});
