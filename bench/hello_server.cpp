@@ -64,7 +64,7 @@ asio::awaitable<void> session(tcp::socket socket) {
     socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> listen(tcp::acceptor& acceptor) {
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
     auto ex = co_await asio::this_coro::executor;
     while (acceptor.is_open()) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
             acceptors.push_back(open_acceptor(*loops.back(), tcp::endpoint(address, port)));
             port = acceptors.back().local_endpoint().port();
         }
-        for (unsigned i = 0; i < threads; ++i) asio::co_spawn(*loops[i], listen(acceptors[i]), asio::detached);
+        for (unsigned i = 0; i < threads; ++i) asio::co_spawn(*loops[i], accept_loop(acceptors[i]), asio::detached);
 
         asio::signal_set signals(*loops[0], SIGINT, SIGTERM);
         signals.async_wait([&](beast::error_code, int) {

@@ -30,6 +30,10 @@ constexpr char const* usage =
     "                           change a setting: fingerprint_match (none|ip|user_agent|both),\n"
     "                           default_locale (en|es|fr|de|pt-br), domain\n"
     "  jwt rotate               publish a new session-JWT signing key (it signs after 10 minutes)\n"
+    "  key create APP --env test|live [--public]\n"
+    "                           add a secret key (or public token) to an app; prints it once\n"
+    "  key list APP             the app's keys: id, environment, kind, prefix, created, revoked\n"
+    "  key revoke KEY_ID        revoke a key; every instance refuses it within 5 seconds\n"
     "Configuration keys as for moonkeyd (--help lists them).\n";
 
 // Runs one repository call to completion on a one-connection pool.
@@ -67,7 +71,7 @@ int app_create_command(database_url const& url, std::string const& name) {
         boost::json::object env_keys;
         for (auto kind : {key_kind::secret, key_kind::public_token}) {
             auto key = generate_api_key(kind, env);
-            keys.push_back(new_app_key{api_key_digest(key), api_key_display_prefix(key), env, kind});
+            keys.push_back(new_app_key_for(key, env, kind));
             env_keys[kind == key_kind::secret ? "secret_key" : "public_token"] = key;
         }
         out[to_string(env)] = env_keys;
@@ -102,6 +106,64 @@ int app_set_command(database_url const& url, std::vector<std::string> const& arg
         return 1;
     }
     std::cout << boost::json::serialize(boost::json::object{{"app_id", args[2]}, {args[3], args[4]}}) << "\n";
+    return 0;
+}
+
+int key_create_command(database_url const& url, std::vector<std::string> const& args) {
+    // key create APP --env test|live [--public]
+    bool public_token = args.size() == 6 && args[5] == "--public";
+    if ((args.size() != 5 && !public_token) || args[3] != "--env") {
+        std::cerr << usage;
+        return 2;
+    }
+    auto env = parse_environment(args[4]);
+    if (!env) {
+        std::cerr << "moonkeyctl: --env must be test or live\n";
+        return 2;
+    }
+    auto kind = public_token ? key_kind::public_token : key_kind::secret;
+    auto key = generate_api_key(kind, *env);
+    auto record = new_app_key_for(key, *env, kind);
+    auto added = run_once<void>(url, [&](mysql::mysql_repository& repo) {
+        return repo.add_api_keys(args[2], {record}, system_unix_clock()());
+    });
+    if (!added) {
+        std::cerr << "moonkeyctl: " << added.error().message << "\n";
+        return 1;
+    }
+    std::cout << boost::json::serialize(boost::json::object{
+                     {"key_id", record.id}, {"environment", to_string(*env)}, {"kind", to_string(kind)}, {"key", key}})
+              << "\n";
+    return 0;
+}
+
+int key_list_command(database_url const& url, std::string const& app_id) {
+    auto keys = run_once<std::vector<api_key_info>>(
+        url, [&](mysql::mysql_repository& repo) { return repo.list_api_keys(app_id); });
+    if (!keys) {
+        std::cerr << "moonkeyctl: " << keys.error().message << "\n";
+        return 1;
+    }
+    boost::json::array out;
+    for (auto const& k : *keys) {
+        boost::json::object row{{"key_id", k.id},          {"environment", to_string(k.env)},
+                                {"kind", to_string(k.kind)}, {"prefix", k.display_prefix},
+                                {"created_at", k.created_at}};
+        row["revoked_at"] = k.revoked_at ? boost::json::value(*k.revoked_at) : boost::json::value(nullptr);
+        out.push_back(std::move(row));
+    }
+    std::cout << boost::json::serialize(out) << "\n";
+    return 0;
+}
+
+int key_revoke_command(database_url const& url, std::string const& key_id) {
+    auto revoked = run_once<void>(
+        url, [&](mysql::mysql_repository& repo) { return repo.revoke_api_key(key_id, system_unix_clock()()); });
+    if (!revoked) {
+        std::cerr << "moonkeyctl: " << revoked.error().message << "\n";
+        return 1;
+    }
+    std::cout << boost::json::serialize(boost::json::object{{"key_id", key_id}, {"revoked", true}}) << "\n";
     return 0;
 }
 
@@ -152,6 +214,9 @@ int main(int argc, char** argv) {
         if (args.size() == 4 && args[0] == "app" && args[1] == "create" && args[2] == "--name")
             return app_create_command(*url, args[3]);
         if (args.size() >= 2 && args[0] == "app" && args[1] == "set") return app_set_command(*url, args);
+        if (args.size() >= 2 && args[0] == "key" && args[1] == "create") return key_create_command(*url, args);
+        if (args.size() == 3 && args[0] == "key" && args[1] == "list") return key_list_command(*url, args[2]);
+        if (args.size() == 3 && args[0] == "key" && args[1] == "revoke") return key_revoke_command(*url, args[2]);
         if (args.size() == 2 && args[0] == "jwt" && args[1] == "rotate")
             return jwt_rotate_command(*url, request->cfg.secret);
     } catch (std::exception const& e) {

@@ -74,7 +74,7 @@ app_keys create_test_app(std::string const& name) {
     keys.live_public = generate_api_key(key_kind::public_token, environment::live);
     std::vector<new_app_key> records;
     auto add = [&](std::string const& key, environment env, key_kind kind) {
-        records.push_back(new_app_key{api_key_digest(key), api_key_display_prefix(key), env, kind});
+        records.push_back(new_app_key_for(key, env, kind));
     };
     add(keys.test_secret, environment::test, key_kind::secret);
     add(keys.test_public, environment::test, key_kind::public_token);

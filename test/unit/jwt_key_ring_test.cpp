@@ -53,6 +53,9 @@ public:
     async_outcome<void> create_app(std::string, std::string, std::vector<new_app_key>, std::int64_t) override {
         co_return unused();
     }
+    async_outcome<void> add_api_keys(std::string, std::vector<new_app_key>, std::int64_t) override { co_return unused(); }
+    async_outcome<std::vector<api_key_info>> list_api_keys(std::string) override { co_return unused(); }
+    async_outcome<void> revoke_api_key(std::string, std::int64_t) override { co_return unused(); }
     async_outcome<void> ping() override { co_return outcome<void>{}; }
     user_repository& users() override { throw std::logic_error("unused"); }
 

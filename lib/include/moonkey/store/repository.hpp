@@ -63,6 +63,16 @@ struct login_result {
     bool active = false;
 };
 
+// A key as `moonkeyctl key list` shows it: never the key itself.
+struct api_key_info {
+    std::string id;
+    environment env;
+    key_kind kind;
+    std::string display_prefix;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> revoked_at;
+};
+
 // An outbox row claimed for sending after its lease ran out (a crash, a full queue, a restart).
 struct claimed_message {
     std::string id;
@@ -85,11 +95,16 @@ struct failed_message {
 };
 
 struct new_app_key {
+    std::string id;  // "key_…"
     crypto::digest digest;
     std::string display_prefix;
     environment env;
     key_kind kind;
 };
+
+// Returns the stored form of a new key: a new id, its digest and display prefix.
+new_app_key new_app_key_for(std::string const& key, environment env, key_kind kind);
+
 
 class repository {
 public:
@@ -150,6 +165,16 @@ public:
     // Creates an app with its keys.
     virtual async_outcome<void> create_app(std::string app_id, std::string name, std::vector<new_app_key> keys,
                                            std::int64_t now) = 0;
+
+    // Adds keys to an existing app; not_found for an unknown app.
+    virtual async_outcome<void> add_api_keys(std::string app_id, std::vector<new_app_key> keys, std::int64_t now) = 0;
+
+    // Returns the app's keys, oldest first; not_found for an unknown app.
+    virtual async_outcome<std::vector<api_key_info>> list_api_keys(std::string app_id) = 0;
+
+    // Revokes a key (every instance refuses it once its key cache entry expires, within 5 s);
+    // not_found for an unknown or already revoked key.
+    virtual async_outcome<void> revoke_api_key(std::string key_id, std::int64_t now) = 0;
 
     // Returns success when the database answers.
     virtual async_outcome<void> ping() = 0;

@@ -103,6 +103,28 @@ void queue_message(connection& conn, login_request const& r, std::int64_t lease_
     insert.executeUpdate();
 }
 
+void insert_keys(connection& conn, std::string const& app_id, std::vector<new_app_key> const& keys, std::int64_t now) {
+    auto& key = conn.prepare(
+        "INSERT INTO api_keys (id, key_digest, app_id, environment, kind, display_prefix, created_at)"
+        " VALUES (?, UNHEX(?), ?, ?, ?, ?, ?)");
+    for (auto const& k : keys) {
+        key.setString(1, k.id);
+        key.setString(2, hex(k.digest));
+        key.setString(3, app_id);
+        key.setString(4, std::string(to_string(k.env)));
+        key.setString(5, std::string(to_string(k.kind)));
+        key.setString(6, k.display_prefix);
+        key.setInt64(7, now);
+        key.executeUpdate();
+    }
+}
+
+bool app_exists(connection& conn, std::string const& app_id) {
+    auto& find = conn.prepare("SELECT 1 FROM apps WHERE id = ?");
+    find.setString(1, app_id);
+    return result_set(find.executeQuery())->next();
+}
+
 }  // namespace
 
 async_outcome<std::optional<api_key_record>> mysql_repository::find_api_key(crypto::digest digest) {
@@ -157,18 +179,7 @@ async_outcome<void> mysql_repository::create_app(std::string app_id, std::string
             app.setString(2, name);
             app.setInt64(3, now);
             app.executeUpdate();
-            auto& key = conn.prepare(
-                "INSERT INTO api_keys (key_digest, app_id, environment, kind, display_prefix, created_at)"
-                " VALUES (UNHEX(?), ?, ?, ?, ?, ?)");
-            for (auto const& k : keys) {
-                key.setString(1, hex(k.digest));
-                key.setString(2, app_id);
-                key.setString(3, std::string(to_string(k.env)));
-                key.setString(4, std::string(to_string(k.kind)));
-                key.setString(5, k.display_prefix);
-                key.setInt64(6, now);
-                key.executeUpdate();
-            }
+            insert_keys(conn, app_id, keys, now);
             return {};
         });
     });
@@ -225,6 +236,50 @@ async_outcome<void> mysql_repository::update_app_settings(
             update.executeUpdate();
             return {};
         });
+    });
+}
+
+async_outcome<void> mysql_repository::add_api_keys(std::string app_id, std::vector<new_app_key> keys,
+                                                   std::int64_t now) {
+    return pool_.run<void>([=](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            if (!app_exists(conn, app_id)) return fail(errc::not_found, "no app with id " + app_id);
+            insert_keys(conn, app_id, keys, now);
+            return {};
+        });
+    });
+}
+
+async_outcome<std::vector<api_key_info>> mysql_repository::list_api_keys(std::string app_id) {
+    return pool_.run<std::vector<api_key_info>>([=](connection& conn) -> outcome<std::vector<api_key_info>> {
+        if (!app_exists(conn, app_id)) return fail(errc::not_found, "no app with id " + app_id);
+        auto& find = conn.prepare(
+            "SELECT id, environment, kind, display_prefix, created_at, revoked_at FROM api_keys WHERE app_id = ?"
+            " ORDER BY created_at, id");
+        find.setString(1, app_id);
+        result_set rows(find.executeQuery());
+        std::vector<api_key_info> keys;
+        while (rows->next()) {
+            api_key_info k;
+            k.id = rows->getString(1);
+            k.env = parse_environment(std::string(rows->getString(2))).value_or(environment::test);
+            k.kind = rows->getString(3) == "secret" ? key_kind::secret : key_kind::public_token;
+            k.display_prefix = rows->getString(4);
+            k.created_at = rows->getInt64(5);
+            if (!rows->isNull(6)) k.revoked_at = rows->getInt64(6);
+            keys.push_back(std::move(k));
+        }
+        return keys;
+    });
+}
+
+async_outcome<void> mysql_repository::revoke_api_key(std::string key_id, std::int64_t now) {
+    return pool_.run<void>([=](connection& conn) -> outcome<void> {
+        auto& revoke = conn.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+        revoke.setInt64(1, now);
+        revoke.setString(2, key_id);
+        if (revoke.executeUpdate() == 0) return fail(errc::not_found, "no active key with id " + key_id);
+        return {};
     });
 }
 

@@ -31,6 +31,9 @@ public:
                                                                    unsigned limit) override;
     async_outcome<void> create_app(std::string app_id, std::string name, std::vector<new_app_key> keys,
                                    std::int64_t now) override;
+    async_outcome<void> add_api_keys(std::string app_id, std::vector<new_app_key> keys, std::int64_t now) override;
+    async_outcome<std::vector<api_key_info>> list_api_keys(std::string app_id) override;
+    async_outcome<void> revoke_api_key(std::string key_id, std::int64_t now) override;
     async_outcome<void> ping() override;
     user_repository& users() override { return users_; }
 
