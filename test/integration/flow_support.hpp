@@ -49,9 +49,13 @@ struct receiver {
         BOOST_REQUIRE_MESSAGE(r.status / 100 == 2, "control: " << r.body);
     }
 
-    // Returns every delivered message ("id" → how many times) and each batch's size.
-    std::pair<std::map<std::string, int>, std::vector<std::size_t>> delivered() const {
-        std::map<std::string, int> ids;
+    struct message {
+        std::string id, to, code;
+    };
+
+    // Returns every delivered message in the order received, and each batch's size.
+    std::pair<std::vector<message>, std::vector<std::size_t>> batches() const {
+        std::vector<message> out;
         std::vector<std::size_t> sizes;
         std::ifstream in(record);
         std::string line;
@@ -61,22 +65,28 @@ struct receiver {
             if (ec) continue;
             auto const& messages = batch.at("body").at("messages").as_array();
             sizes.push_back(messages.size());
-            for (auto const& m : messages) ++ids[std::string(m.at("id").as_string())];
+            for (auto const& m : messages) {
+                auto const& o = m.as_object();
+                message msg{std::string(o.at("id").as_string()), std::string(o.at("to").as_string()), {}};
+                if (auto const* code = o.if_contains("code"); code && code->is_string()) msg.code = code->as_string();
+                out.push_back(std::move(msg));
+            }
         }
+        return {out, sizes};
+    }
+
+    // Returns every delivered message ("id" → how many times) and each batch's size.
+    std::pair<std::map<std::string, int>, std::vector<std::size_t>> delivered() const {
+        auto [messages, sizes] = batches();
+        std::map<std::string, int> ids;
+        for (auto const& m : messages) ++ids[m.id];
         return {ids, sizes};
     }
 
     // Returns the destinations delivered so far.
     std::multiset<std::string> destinations() const {
         std::multiset<std::string> to;
-        std::ifstream in(record);
-        std::string line;
-        while (std::getline(in, line)) {
-            boost::system::error_code ec;
-            auto batch = boost::json::parse(line, ec);
-            if (ec) continue;
-            for (auto const& m : batch.at("body").at("messages").as_array()) to.emplace(m.at("to").as_string());
-        }
+        for (auto const& m : batches().first) to.insert(m.to);
         return to;
     }
 };

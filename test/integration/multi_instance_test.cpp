@@ -3,8 +3,7 @@
 // Logins are balanced over both instances, every message is sent once, and stopping an instance
 // under load (SIGTERM with a drain delay, then kill -9 of the other) loses no request and no message.
 
-#include "child_process.hpp"
-#include "test_server.hpp"
+#include "flow_support.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -25,71 +24,21 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr char const* hook_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-std::string const source_root = MOONKEY_SOURCE_DIR;
+constexpr char const* hook_secret = webhook_secret;
+std::string const& source_root = source_dir;
 constexpr char const* nginx_binary = "/usr/sbin/nginx";
 
 using steady = std::chrono::steady_clock;
 
-// The webhook receiver of test/tools/, with what it recorded.
-struct hook_receiver {
-    std::filesystem::path dir = temp_dir("mi-webhook");
-    std::filesystem::path record = dir / "batches.jsonl";
-    child_process process{{"/usr/bin/python3", source_root + "/test/tools/webhook_receiver.py", "--port", "0",
-                           "--secret", hook_secret, "--record", record.string()},
-                          dir / "receiver.log"};
-    std::uint16_t port = 0;
-
-    hook_receiver() {
-        for (int i = 0; i < 200 && port == 0; ++i) {
-            std::ifstream log(dir / "receiver.log");
-            std::string line;
-            if (std::getline(log, line) && !line.empty() && std::isdigit(static_cast<unsigned char>(line[0])))
-                port = static_cast<std::uint16_t>(std::stoi(line));
-            else
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        BOOST_REQUIRE_MESSAGE(port != 0, "the webhook receiver did not start");
-    }
-
-    struct message {
-        std::string id, to, code;
-    };
-
-    std::vector<message> messages() const {
-        std::vector<message> out;
-        std::ifstream in(record);
-        std::string line;
-        while (std::getline(in, line)) {
-            boost::system::error_code ec;
-            auto batch = json::parse(line, ec);
-            if (ec) continue;
-            for (auto const& m : batch.at("body").at("messages").as_array()) {
-                auto const& o = m.as_object();
-                message msg;
-                msg.id = o.at("id").as_string();
-                msg.to = o.at("to").as_string();
-                if (auto const* code = o.if_contains("code"); code && code->is_string())
-                    msg.code = code->as_string();
-                out.push_back(std::move(msg));
-            }
-        }
-        return out;
-    }
-
+// The receiver of flow_support.hpp, counted the way these tests read it.
+struct hook_receiver : receiver {
     // Makes the next `count` webhook requests answer `mode` ("500", "ok", ...).
-    void answer(std::string const& mode, int count) {
-        auto r = http_request(port, "POST", "/control",
-                              json::serialize(json::object{{"mode", mode}, {"count", count}}));
-        BOOST_REQUIRE_MESSAGE(r.status / 100 == 2, "control: " << r.body);
-    }
+    void answer(std::string const& mode, int count) { misbehave(mode, count); }
+
+    std::vector<message> messages() const { return batches().first; }
 
     // Message id → times delivered.
-    std::map<std::string, int> ids() const {
-        std::map<std::string, int> out;
-        for (auto const& m : messages()) ++out[m.id];
-        return out;
-    }
+    std::map<std::string, int> ids() const { return delivered().first; }
 
     // Destination → times delivered.
     std::map<std::string, int> destinations() const {
@@ -118,7 +67,7 @@ struct node {
                                       "--listen", "127.0.0.1:" + std::to_string(port),
                                       "--threads", "2",
                                       "--database_url", test_database_url(),
-                                      "--secret", "multi-instance-secret-multi-instance-0123456789",
+                                      "--secret", test_secret(),
                                       "--sms_provider", "webhook",
                                       "--email_provider", "webhook",
                                       "--webhook_url", hook_url,
