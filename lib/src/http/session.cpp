@@ -37,12 +37,12 @@ std::optional<response> answer_read_failure(beast::error_code ec, std::string_vi
 void log_access(session_limits const& limits, dispatch_result const& result, request const& req,
                 std::chrono::steady_clock::time_point started) {
     if (!limits.access_log || !log::enabled(log::level::info)) return;
-    auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     log::info("request", {{"request_id", result.res["X-Request-Id"]},
                           {"method", beast_http::to_string(req.method())},
                           {"route", result.route},
                           {"status", result.res.result_int()},
-                          {"duration_ms", elapsed.count()}});
+                          {"duration_us", elapsed.count()}});
 }
 
 }  // namespace
