@@ -32,9 +32,33 @@ std::string raw_exchange(std::uint16_t port, std::string const& bytes) {
     return answer;
 }
 
+// Sends `bytes` and waits (at most 10 s) for the server to close; returns true when it closed the
+// connection (end of stream) rather than our receive timeout ending the wait.
+bool server_closes_after(std::uint16_t port, std::string const& bytes) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    ::timeval timeout{10, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    asio::write(socket, asio::buffer(bytes));
+    std::string answer;
+    boost::system::error_code ec;
+    asio::read(socket, asio::dynamic_buffer(answer), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(http_core, fixture)
+
+BOOST_AUTO_TEST_CASE(a_request_that_never_finishes_is_cut_off_at_the_read_deadline) {
+    // The test server's read deadline is 2 s; the headers never end.
+    BOOST_TEST(server_closes_after(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n"));
+    BOOST_TEST(server_closes_after(server.port(), "POST /v1/auth/otps/sms/login_or_create HTTP/1.1\r\nHost: x\r\n"
+                                                  "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
+    BOOST_TEST(server.get("/healthz").status == 200);
+}
 
 BOOST_AUTO_TEST_CASE(health_and_readiness_answer) {
     auto health = server.get("/healthz");

@@ -166,6 +166,7 @@ test_server::test_server(unsigned threads) {
     cfg.db_timeout = std::chrono::milliseconds(2000);
     cfg.secret = test_secret();
     cfg.access_log = false;
+    cfg.read_timeout = std::chrono::seconds(2);  // short, so that the deadline tests are quick
     auto url = parse_database_url(cfg.database_url).value();
     pool_ = std::make_unique<mysql::worker_pool>(mysql::worker_pool::options{url, 8, cfg.db_timeout, 1024});
     repo_ = std::make_unique<mysql::mysql_repository>(*pool_);

@@ -168,7 +168,7 @@ asio::awaitable<void> delivery_queue::send_batch(lane& l, std::vector<outbound_m
                 m.lease_until = now_unix + delay + opts_.lease.count();
                 lease_until = std::max(lease_until, m.lease_until);
                 retried.push_back(m.id);
-                log::info("delivery retry scheduled",
+                log::debug("delivery retry scheduled",
                           {{"message_id", m.id}, {"provider", l.out.name()}, {"reason", result.reason}});
                 retries_.emplace(decision.at, std::move(m));
             }
