@@ -84,6 +84,7 @@ M.json = json_value
 M.threads = {}          -- main state: the thread objects, for done()
 M.statuses = {}         -- thread state: status code -> count
 M.co_latencies = {}     -- thread state: paced mode, microseconds from the intended send time
+M.created = { n = 0 }   -- thread state: login_or_create answers with "user_created":true
 
 function M.setup(thread)
     thread:set("id", #M.threads)
@@ -142,6 +143,10 @@ function M.pace_take_slot()
     return slot
 end
 
+function M.count_created(body)
+    if body and body:find('"user_created":true', 1, true) then M.created.n = M.created.n + 1 end
+end
+
 function M.record_paced_response(headers)
     local id = headers["X-Request-Id"] or headers["x-request-id"]
     if not id then return end
@@ -163,7 +168,10 @@ end
 function M.done(summary, latency, requests, extra)
     local statuses = {}
     local co = {}
+    local created = 0
     for _, thread in ipairs(M.threads) do
+        local c = thread:get("bench_created")
+        if type(c) == "table" then created = created + (c.n or 0) end
         local s = thread:get("bench_statuses")
         if type(s) == "table" then
             for k, n in pairs(s) do statuses[k] = (statuses[k] or 0) + n end
@@ -195,6 +203,7 @@ function M.done(summary, latency, requests, extra)
             timeout = summary.errors.timeout,
         },
         statuses = statuses,
+        users_created = created,
     }
     if #co > 0 then
         table.sort(co)
@@ -223,6 +232,7 @@ end
 function M.publish()
     bench_statuses = M.statuses
     bench_co_latencies = M.co_latencies
+    bench_created = M.created
 end
 
 return M

@@ -55,6 +55,7 @@ end
 
 function response(status, headers, body)
     common.count_status(status, body)
+    common.count_created(body)
     if common.paced() then common.record_paced_response(headers) end
 end
 

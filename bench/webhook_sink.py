@@ -9,7 +9,7 @@ counts the messages of the batch without parsing the JSON, and records one line 
 
     <unix time received, s> <messages> <sms> <email> <bytes>
 
-then answers 204. GET /stats returns {"batches", "messages", "bad_signatures"}.
+then answers 204. GET /stats returns {"batches", "messages", "bad_signatures", "connections"}.
 Prints the port it listens on as its first line of stdout.
 
     webhook_sink.py --port 0 --secret whsec_… --record FILE
@@ -39,6 +39,11 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bench-webhook-sink"
 
+    def setup(self):
+        super().setup()
+        with self.server.state["lock"]:
+            self.server.state["connections"] += 1
+
     def log_message(self, format, *args):
         pass
 
@@ -55,7 +60,7 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         if self.path == "/stats":
             with state["lock"]:
-                stats = {k: state[k] for k in ("batches", "messages", "bad_signatures")}
+                stats = {k: state[k] for k in ("batches", "messages", "bad_signatures", "connections")}
             self.answer(200, json.dumps(stats).encode())
         else:
             self.answer(404, b'{"error": "not found"}')
@@ -111,6 +116,7 @@ def main():
         "batches": 0,
         "messages": 0,
         "bad_signatures": 0,
+        "connections": 0,
     }
     print(server.server_address[1], flush=True)
     try:

@@ -32,47 +32,55 @@ void update_ids(connection& conn, std::string const& sql_prefix, std::vector<std
 }  // namespace
 
 async_outcome<void> mysql_repository::mark_sent(std::vector<std::string> message_ids, std::int64_t now) {
-    return pool_.run<void>([ids = std::move(message_ids), now](connection& conn) -> outcome<void> {
-        update_ids(conn, "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1", ids,
-                   [&](sql::PreparedStatement& s) {
-                       s.setInt64(1, now);
-                       return 1u;
-                   });
-        return {};
+    return pool_.run<void>([ids = std::move(message_ids), now](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            update_ids(conn, "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1", ids,
+                       [&](sql::PreparedStatement& s) {
+                           s.setInt64(1, now);
+                           return 1u;
+                       });
+            return {};
+        });
     });
 }
 
 async_outcome<void> mysql_repository::mark_failed(std::vector<failed_message> messages, std::int64_t now) {
-    return pool_.run<void>([messages = std::move(messages)](connection& conn) -> outcome<void> {
-        // Reasons differ per message; group the ids by reason so a batch usually takes one statement.
-        std::map<std::string, std::vector<std::string>> by_reason;
-        for (auto const& m : messages) by_reason[m.reason.substr(0, 255)].push_back(m.id);
-        for (auto const& [reason, ids] : by_reason) {
-            update_ids(conn, "UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1", ids,
-                       [&](sql::PreparedStatement& s) {
-                           s.setString(1, reason);
-                           return 1u;
-                       });
-        }
-        return {};
+    return pool_.run<void>([messages = std::move(messages)](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            // Reasons differ per message; group the ids by reason so a batch usually takes one statement.
+            std::map<std::string, std::vector<std::string>> by_reason;
+            for (auto const& m : messages) by_reason[m.reason.substr(0, 255)].push_back(m.id);
+            for (auto const& [reason, ids] : by_reason) {
+                update_ids(conn, "UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1", ids,
+                           [&](sql::PreparedStatement& s) {
+                               s.setString(1, reason);
+                               return 1u;
+                           });
+            }
+            return {};
+        });
     });
 }
 
 async_outcome<void> mysql_repository::mark_expired(std::vector<std::string> message_ids) {
-    return pool_.run<void>([ids = std::move(message_ids)](connection& conn) -> outcome<void> {
-        update_ids(conn, "UPDATE outbox SET state = 'expired'", ids, [](sql::PreparedStatement&) { return 0u; });
-        return {};
+    return pool_.run<void>([ids = std::move(message_ids)](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            update_ids(conn, "UPDATE outbox SET state = 'expired'", ids, [](sql::PreparedStatement&) { return 0u; });
+            return {};
+        });
     });
 }
 
 async_outcome<void> mysql_repository::extend_lease(std::vector<std::string> message_ids, std::int64_t lease_until) {
-    return pool_.run<void>([ids = std::move(message_ids), lease_until](connection& conn) -> outcome<void> {
-        update_ids(conn, "UPDATE outbox SET lease_until = ?, attempts = attempts + 1", ids,
-                   [&](sql::PreparedStatement& s) {
-                       s.setInt64(1, lease_until);
-                       return 1u;
-                   });
-        return {};
+    return pool_.run<void>([ids = std::move(message_ids), lease_until](connection& conn) {
+        return in_transaction(conn, [&]() -> outcome<void> {
+            update_ids(conn, "UPDATE outbox SET lease_until = ?, attempts = attempts + 1", ids,
+                       [&](sql::PreparedStatement& s) {
+                           s.setInt64(1, lease_until);
+                           return 1u;
+                       });
+            return {};
+        });
     });
 }
 
@@ -81,13 +89,8 @@ async_outcome<std::vector<claimed_message>> mysql_repository::claim_due_messages
                                                                                  unsigned limit) {
     return pool_.run<std::vector<claimed_message>>([=](connection& conn) {
         return in_transaction(conn, [&]() -> outcome<std::vector<claimed_message>> {
-            auto& expire = conn.prepare(
-                "UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND lease_until <= ? AND expires_at <= ?"
-                " LIMIT 1000");
-            expire.setInt64(1, now);
-            expire.setInt64(2, now);
-            expire.executeUpdate();
-
+            // Only rows locked with SKIP LOCKED are touched: a range UPDATE here would deadlock with the
+            // batches other cores are marking sent.
             auto& find = conn.prepare(
                 "SELECT id, app_id, environment, channel, destination, HEX(sealed_code), locale, expires_at,"
                 " created_at, attempts FROM outbox WHERE state = 'pending' AND lease_until <= ?"
@@ -95,6 +98,7 @@ async_outcome<std::vector<claimed_message>> mysql_repository::claim_due_messages
             find.setInt64(1, now);
             find.setInt(2, static_cast<int>(limit));
             std::vector<claimed_message> claimed;
+            std::vector<std::string> expired;
             {
                 std::unique_ptr<sql::ResultSet> rows(find.executeQuery());
                 while (rows->next()) {
@@ -110,9 +114,14 @@ async_outcome<std::vector<claimed_message>> mysql_repository::claim_due_messages
                     m.created_at = rows->getInt64(9);
                     m.attempts = rows->getInt(10);
                     m.lease_until = lease_until;
-                    claimed.push_back(std::move(m));
+                    if (m.expires_at <= now) {
+                        expired.push_back(m.id);
+                    } else {
+                        claimed.push_back(std::move(m));
+                    }
                 }
             }
+            update_ids(conn, "UPDATE outbox SET state = 'expired'", expired, [](sql::PreparedStatement&) { return 0u; });
             if (claimed.empty()) return claimed;
             std::vector<std::string> ids;
             for (auto const& m : claimed) ids.push_back(m.id);
