@@ -6,13 +6,13 @@
 //   bench_hello [--listen 127.0.0.1:PORT] [--threads N]
 // Prints "listening on ADDRESS:PORT" once every acceptor is bound; stops on SIGINT/SIGTERM.
 
+#include "moonkey/http/listener.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <sys/socket.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -27,17 +27,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-tcp::acceptor open_acceptor(asio::io_context& io, tcp::endpoint endpoint) {
-    tcp::acceptor acceptor(io);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-    acceptor.set_option(reuse_port(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(asio::socket_base::max_listen_connections);
-    return acceptor;
-}
 
 asio::awaitable<void> session(tcp::socket socket) {
     beast::flat_buffer buffer;
@@ -109,7 +98,7 @@ int main(int argc, char** argv) {
         for (unsigned i = 0; i < threads; ++i) {
             loops.push_back(std::make_unique<asio::io_context>(1));
             // Port 0: the first acceptor picks the port and the others join it.
-            acceptors.push_back(open_acceptor(*loops.back(), tcp::endpoint(address, port)));
+            acceptors.push_back(moonkey::http::open_acceptor(loops.back()->get_executor(), tcp::endpoint(address, port)));
             port = acceptors.back().local_endpoint().port();
         }
         for (unsigned i = 0; i < threads; ++i) asio::co_spawn(*loops[i], accept_loop(acceptors[i]), asio::detached);

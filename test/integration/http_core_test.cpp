@@ -17,8 +17,9 @@ struct fixture {
     app_keys keys = server.create_app();
 };
 
-// Sends raw bytes and returns everything the server answers before it closes (bounded by 10 s).
-std::string raw_exchange(std::uint16_t port, std::string const& bytes) {
+// Sends raw bytes and reads until the server closes or 10 s pass; returns what arrived and whether
+// the server closed the connection (end of stream) rather than our receive timeout ending the wait.
+std::pair<std::string, bool> send_and_read(std::uint16_t port, std::string const& bytes) {
     namespace asio = boost::asio;
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
@@ -29,24 +30,12 @@ std::string raw_exchange(std::uint16_t port, std::string const& bytes) {
     std::string answer;
     boost::system::error_code ec;
     asio::read(socket, asio::dynamic_buffer(answer), ec);
-    return answer;
+    return {answer, ec == asio::error::eof || ec == asio::error::connection_reset};
 }
 
-// Sends `bytes` and waits (at most 10 s) for the server to close; returns true when it closed the
-// connection (end of stream) rather than our receive timeout ending the wait.
-bool server_closes_after(std::uint16_t port, std::string const& bytes) {
-    namespace asio = boost::asio;
-    asio::io_context io;
-    asio::ip::tcp::socket socket(io);
-    socket.connect({asio::ip::make_address("127.0.0.1"), port});
-    ::timeval timeout{10, 0};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    asio::write(socket, asio::buffer(bytes));
-    std::string answer;
-    boost::system::error_code ec;
-    asio::read(socket, asio::dynamic_buffer(answer), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-}
+std::string raw_exchange(std::uint16_t port, std::string const& bytes) { return send_and_read(port, bytes).first; }
+
+bool server_closes_after(std::uint16_t port, std::string const& bytes) { return send_and_read(port, bytes).second; }
 
 }  // namespace
 
