@@ -48,6 +48,14 @@ BOOST_AUTO_TEST_CASE(unknown_or_bad_keys_are_named) {
     BOOST_TEST(listen.error().message.starts_with("listen"));
 }
 
+BOOST_AUTO_TEST_CASE(an_unknown_environment_variable_is_named) {
+    ::setenv("MOONKEY_NO_SUCH_SETTING", "1", 1);
+    auto r = load({secret, db});
+    ::unsetenv("MOONKEY_NO_SUCH_SETTING");
+    BOOST_TEST_REQUIRE(!r.has_value());
+    BOOST_TEST(r.error().message.starts_with("MOONKEY_NO_SUCH_SETTING"));
+}
+
 BOOST_AUTO_TEST_CASE(environment_and_file_fill_in_and_flags_win) {
     auto path = std::string("/tmp/moonkey-config-test.conf");
     std::ofstream(path) << "listen = 127.0.0.1:9000\nthreads = 2\ndb_pool_size = 4\n";

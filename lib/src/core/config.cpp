@@ -64,7 +64,7 @@ std::string env_to_key(std::string const& name) {
     std::string key;
     for (char c : name.substr(prefix.size())) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (key == "help") return {};
-    return key;  // an unknown MOONKEY_ variable is reported by the parser
+    return key;
 }
 
 outcome<void> parse_listen(std::string const& text, config& cfg) {
@@ -195,7 +195,16 @@ outcome<config_request> load_config(int argc, char const* const* argv, config_us
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        po::store(po::parse_environment(desc, env_to_key), vm);
+        std::string unknown_variable;
+        auto mapper = [&](std::string const& name) {
+            auto key = env_to_key(name);
+            if (key.empty() || desc.find_nothrow(key, false)) return key;
+            if (unknown_variable.empty()) unknown_variable = name;
+            return std::string();
+        };
+        po::store(po::parse_environment(desc, mapper), vm);
+        if (!unknown_variable.empty())
+            return fail(errc::invalid_request, unknown_variable + ": unknown setting (see --help for every key)");
         if (vm.count("config")) {
             auto path = vm["config"].as<std::string>();
             std::ifstream file(path);
@@ -203,6 +212,8 @@ outcome<config_request> load_config(int argc, char const* const* argv, config_us
             po::store(po::parse_config_file(file, desc), vm);
         }
         po::notify(vm);
+    } catch (po::unknown_option const& e) {
+        return fail(errc::invalid_request, e.get_option_name() + ": unknown setting (see --help for every key)");
     } catch (po::error const& e) {
         return fail(errc::invalid_request, e.what());
     }
