@@ -83,40 +83,24 @@ void append_double(std::string& out, double v) {
     }
 }
 
-// Escapes a label value: backslash, double quote and newline.
-void append_label_value(std::string& out, std::string_view v) {
+// Escapes backslash and newline, and the double quote too in a label value (HELP text keeps it).
+void append_escaped(std::string& out, std::string_view v, bool escape_quote) {
     for (char c : v) {
-        switch (c) {
-            case '\\':
-                out += "\\\\";
-                break;
-            case '"':
-                out += "\\\"";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            default:
-                out += c;
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '"' && escape_quote) {
+            out += "\\\"";
+        } else {
+            out += c;
         }
     }
 }
 
-// Escapes HELP text: backslash and newline.
-void append_help_text(std::string& out, std::string_view v) {
-    for (char c : v) {
-        switch (c) {
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            default:
-                out += c;
-        }
-    }
-}
+void append_label_value(std::string& out, std::string_view v) { append_escaped(out, v, true); }
+
+void append_help_text(std::string& out, std::string_view v) { append_escaped(out, v, false); }
 
 void append_header(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
     out += "# HELP ";
