@@ -1,11 +1,8 @@
 // The HTTP core over a real socket: routing, limits, media types, request ids, operations endpoints.
 
+#include "raw_socket.hpp"
 #include "test_server.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace moonkey::test;
@@ -16,26 +13,6 @@ struct fixture {
     test_server server;
     app_keys keys = server.create_app();
 };
-
-// Sends raw bytes and reads until the server closes or 10 s pass; returns what arrived and whether
-// the server closed the connection (end of stream) rather than our receive timeout ending the wait.
-std::pair<std::string, bool> send_and_read(std::uint16_t port, std::string const& bytes) {
-    namespace asio = boost::asio;
-    asio::io_context io;
-    asio::ip::tcp::socket socket(io);
-    socket.connect({asio::ip::make_address("127.0.0.1"), port});
-    ::timeval timeout{10, 0};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    asio::write(socket, asio::buffer(bytes));
-    std::string answer;
-    boost::system::error_code ec;
-    asio::read(socket, asio::dynamic_buffer(answer), ec);
-    return {answer, ec == asio::error::eof || ec == asio::error::connection_reset};
-}
-
-std::string raw_exchange(std::uint16_t port, std::string const& bytes) { return send_and_read(port, bytes).first; }
-
-bool server_closes_after(std::uint16_t port, std::string const& bytes) { return send_and_read(port, bytes).second; }
 
 }  // namespace
 

@@ -438,4 +438,47 @@ BOOST_AUTO_TEST_CASE(stopping_an_instance_under_load_loses_nothing) {
                                          << " message ids were delivered more than once");
 }
 
+BOOST_AUTO_TEST_CASE(limits_hold_across_instances) {
+    hook_receiver hook;
+    node a("a", hook.port), b("b", hook.port);
+    balancer lb({a.port, b.port});
+    auto keys = create_test_app("Multi Limits", app_limits::defaults);
+
+    // One code per destination every 30 s, whichever instance is asked.
+    auto phone = unique_phone();
+    BOOST_TEST_REQUIRE(login_via(a.port, keys.test_secret, phone).status == 200);
+    auto again = login_via(b.port, keys.test_secret, phone);
+    BOOST_TEST(again.status == 429, again.body);
+    BOOST_TEST(again.headers.count("Retry-After") == 1u);
+
+    // 200 sends to one number prefix through nginx, from 8 clients: 50 pass in all.
+    std::string prefix = "+1312556";
+    std::atomic<int> next{0}, accepted{0}, refused{0}, other{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t)
+        clients.emplace_back([&] {
+            for (int i = next++; i < 200; i = next++) {
+                char suffix[5];
+                std::snprintf(suffix, sizeof suffix, "%04d", i);
+                auto status = login_via(lb.port, keys.test_secret, prefix + suffix).status;
+                (status == 200 ? accepted : status == 429 ? refused : other)++;
+            }
+        });
+    for (auto& c : clients) c.join();
+    BOOST_TEST(accepted.load() == 50);
+    BOOST_TEST(refused.load() == 150);
+    BOOST_TEST(other.load() == 0);
+    BOOST_TEST(a.logins_served() > 0u);
+    BOOST_TEST(b.logins_served() > 0u);
+
+    // The provider sees exactly the accepted ones, and nothing for the refused destination.
+    BOOST_TEST(within(std::chrono::seconds(30), [&] { return outbox_sent(keys.app_id) == "51"; }));
+    auto to = hook.destinations();
+    BOOST_TEST(to[phone] == 1);
+    std::size_t to_prefix = 0;
+    for (auto const& [destination, times] : to)
+        if (destination.starts_with(prefix)) to_prefix += static_cast<std::size_t>(times);
+    BOOST_TEST(to_prefix == 50u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -65,7 +65,7 @@ reply http_request(std::uint16_t port, std::string const& method, std::string co
     return out;
 }
 
-app_keys create_test_app(std::string const& name) {
+app_keys create_test_app(std::string const& name, app_limits limits) {
     app_keys keys;
     keys.app_id = new_id("app_");
     keys.test_secret = generate_api_key(key_kind::secret, environment::test);
@@ -88,8 +88,23 @@ app_keys create_test_app(std::string const& name) {
                                asio::use_future);
     io.run();
     auto created = done.get();
-    pool.stop();
     BOOST_REQUIRE_MESSAGE(created.has_value(), "could not create the test app");
+    if (limits == app_limits::off) {
+        auto unlimited = [](std::string const& current) -> outcome<std::string> {
+            std::string settings = current;
+            for (auto key : {"limit_destination", "limit_ip_send", "limit_ip_verify", "limit_prefix", "limit_daily_sms"}) {
+                auto changed = moonkey::set_app_setting(settings, key, "off", std::nullopt);
+                if (!changed) return changed.error();
+                settings = std::move(*changed);
+            }
+            return settings;
+        };
+        io.restart();
+        auto set = asio::co_spawn(io, repo.update_app_settings(keys.app_id, unlimited), asio::use_future);
+        io.run();
+        BOOST_REQUIRE_MESSAGE(set.get().has_value(), "could not turn the test app's limits off");
+    }
+    pool.stop();
     return keys;
 }
 
@@ -155,7 +170,9 @@ std::size_t test_server::deliveries_to(std::string const& destination) {
     return d.codes[destination].size();
 }
 
-test_server::test_server(unsigned threads) {
+test_server::test_server(unsigned threads) : test_server([](config&) {}, threads) {}
+
+test_server::test_server(std::function<void(config&)> const& adjust, unsigned threads) {
     log::set_level("warn");
     log::set_sink(capture_line);
     config cfg;
@@ -167,6 +184,7 @@ test_server::test_server(unsigned threads) {
     cfg.secret = test_secret();
     cfg.access_log = false;
     cfg.read_timeout = std::chrono::seconds(2);  // short, so that the deadline tests are quick
+    adjust(cfg);
     auto url = parse_database_url(cfg.database_url).value();
     pool_ = std::make_unique<mysql::worker_pool>(mysql::worker_pool::options{url, 8, cfg.db_timeout, 1024});
     repo_ = std::make_unique<mysql::mysql_repository>(*pool_);
@@ -182,7 +200,9 @@ test_server::~test_server() {
     pool_->stop();
 }
 
-app_keys test_server::create_app(std::string const& name) { return create_test_app(name); }
+app_keys test_server::create_app(std::string const& name, app_limits limits) {
+    return create_test_app(name, limits);
+}
 
 bool test_server::set_app_setting(std::string const& app_id, std::string const& key, std::string const& value) {
     asio::io_context io;

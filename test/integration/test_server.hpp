@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,8 +37,12 @@ struct reply {
 reply http_request(std::uint16_t port, std::string const& method, std::string const& target,
                    std::string const& body = "", std::map<std::string, std::string> const& headers = {});
 
+// The abuse limits of a test app: off, so that tests may send to one destination many times, or
+// the defaults of SPEC §5, for the tests of the limits themselves.
+enum class app_limits { off, defaults };
+
 // Creates an app with test and live keys directly in the test database.
-app_keys create_test_app(std::string const& name = "Test App");
+app_keys create_test_app(std::string const& name = "Test App", app_limits limits = app_limits::off);
 
 // Returns the server secret every test server and test process uses (one set of JWT keys).
 inline std::string test_secret() { return "test-secret-test-secret-test-secret-0123456789"; }
@@ -52,10 +57,12 @@ std::string query_value(std::string const& sql_text);
 class test_server {
 public:
     explicit test_server(unsigned threads = 2);
+    // A server whose configuration `adjust` changes first (limits, timeouts) before it starts.
+    explicit test_server(std::function<void(config&)> const& adjust, unsigned threads = 2);
     ~test_server();
 
     // Creates an app with test and live keys in the test database.
-    app_keys create_app(std::string const& name = "Test App");
+    app_keys create_app(std::string const& name = "Test App", app_limits limits = app_limits::off);
 
     // Sets an app setting as `moonkeyctl app set` does; returns false when refused.
     bool set_app_setting(std::string const& app_id, std::string const& key, std::string const& value);

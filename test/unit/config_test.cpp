@@ -48,6 +48,16 @@ BOOST_AUTO_TEST_CASE(unknown_or_bad_keys_are_named) {
     BOOST_TEST(listen.error().message.starts_with("listen"));
 }
 
+BOOST_AUTO_TEST_CASE(connection_limits_must_be_usable) {
+    BOOST_TEST(load({secret, db})->cfg.max_connections == 10000u);
+    for (auto key : {"max_connections", "read_timeout", "idle_timeout"}) {
+        auto flag = "--" + std::string(key) + "=0";
+        auto r = load({secret, db, flag.c_str()});
+        BOOST_TEST_REQUIRE(!r.has_value(), key);
+        BOOST_TEST(r.error().message.starts_with(std::string(key) + ": must be at least 1"), r.error().message);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_environment_variable_is_named) {
     ::setenv("MOONKEY_NO_SUCH_SETTING", "1", 1);
     auto r = load({secret, db});

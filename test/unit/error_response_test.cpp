@@ -33,6 +33,7 @@ BOOST_AUTO_TEST_CASE(every_error_maps_to_its_status_and_type) {
         {errc::duplicate_email, 409, "duplicate_email"},
         {errc::duplicate_phone_number, 409, "duplicate_phone_number"},
         {errc::idempotency_key_reused, 422, "idempotency_key_reused"},
+        {errc::idempotency_key_in_progress, 409, "idempotency_key_in_progress"},
         {errc::payload_too_large, 413, "payload_too_large"},
         {errc::unsupported_media_type, 415, "unsupported_media_type"},
         {errc::header_too_large, 431, "request_header_fields_too_large"},

@@ -56,8 +56,10 @@ public:
     async_outcome<void> add_api_keys(std::string, std::vector<new_app_key>, std::int64_t) override { co_return unused(); }
     async_outcome<std::vector<api_key_info>> list_api_keys(std::string) override { co_return unused(); }
     async_outcome<void> revoke_api_key(std::string, std::int64_t) override { co_return unused(); }
+    async_outcome<std::size_t> purge_limit_counters(std::int64_t, unsigned) override { co_return unused(); }
     async_outcome<void> ping() override { co_return outcome<void>{}; }
     user_repository& users() override { throw std::logic_error("unused"); }
+    idempotency_repository& idempotency() override { throw std::logic_error("unused"); }
 
 private:
     static error unused() { return fail(errc::internal_server_error, "not part of this fake"); }

@@ -53,6 +53,16 @@ outcome<login_input> read_login_input(json::object const& body, channel via) {
 
 enum class send_mode { login_or_create, existing_only };
 
+std::string client_address(http::request_context const& ctx) {
+    return ctx.services.cfg().proxies.client_address(ctx.peer_address, ctx.req["X-Forwarded-For"]);
+}
+
+// Returns the error response, counting a rate-limit refusal on the metrics.
+http::response refusal_response(http::request_context& ctx, error const& e) {
+    if (e.limit) ctx.services.metrics().rate_limited(*e.limit);
+    return http::error_response(e, ctx.request_id);
+}
+
 boost::asio::awaitable<http::response> send_code(http::request_context& ctx, channel via, send_mode mode) {
     auto caller = co_await authenticate(ctx, key_access::secret_or_public);
     if (!caller) co_return http::error_response(caller.error(), ctx.request_id);
@@ -60,6 +70,7 @@ boost::asio::awaitable<http::response> send_code(http::request_context& ctx, cha
     if (!body) co_return http::error_response(body.error(), ctx.request_id);
     auto input = read_login_input(*body, via);
     if (!input) co_return http::error_response(input.error(), ctx.request_id);
+    input->client_address = client_address(ctx);
 
     bool sends = !is_sandbox(caller->owner.env, via, input->destination);
     auto& otps = ctx.services.otps();
@@ -70,7 +81,7 @@ boost::asio::awaitable<http::response> send_code(http::request_context& ctx, cha
     } else {
         login = co_await otps.send(*caller, std::move(*input));
     }
-    if (!login) co_return http::error_response(login.error(), ctx.request_id);
+    if (!login) co_return refusal_response(ctx, login.error());
     if (sends) ctx.services.metrics().otp_sent(via);
 
     json::object out;
@@ -115,11 +126,12 @@ boost::asio::awaitable<http::response> verify_otp(http::request_context& ctx) {
     if (!body) co_return http::error_response(body.error(), ctx.request_id);
     auto input = read_verify_input(*body);
     if (!input) co_return http::error_response(input.error(), ctx.request_id);
+    input->client_address = client_address(ctx);
 
     auto verified = co_await ctx.services.otps().verify(*caller, std::move(*input));
     ctx.services.metrics().otp_verified(verified ? core_metrics::otp_result::ok
                                                  : core_metrics::otp_result_of(verified.error().code));
-    if (!verified) co_return http::error_response(verified.error(), ctx.request_id);
+    if (!verified) co_return refusal_response(ctx, verified.error());
 
     json::object out{{"method_id", verified->result.method_id},
                      {"method_type", method_type_of(verified->result.via)},

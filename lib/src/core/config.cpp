@@ -42,6 +42,8 @@ po::options_description describe_options() {
         ("email_from", po::value<std::string>()->default_value(""), "sender of emails: \"Name <addr@example.com>\"")
         ("delivery_batch_max", po::value<unsigned>()->default_value(100), "messages per provider batch")
         ("delivery_batch_linger", po::value<unsigned>()->default_value(5), "ms to wait for a batch to fill")
+        ("delivery_mark_interval", po::value<unsigned>()->default_value(20),
+            "ms to gather the sent marks of several batches into one statement; 0: one per batch")
         ("delivery_concurrency", po::value<unsigned>()->default_value(4), "batches in flight per provider and core")
         ("delivery_queue_limit", po::value<unsigned>()->default_value(10000), "messages queued per core before 503")
         ("delivery_lease", po::value<unsigned>()->default_value(30), "s before an unsent message is claimed again")
@@ -53,7 +55,9 @@ po::options_description describe_options() {
         ("access_log", po::value<bool>()->default_value(true), "one log line per request (true/false)")
         ("read_timeout", po::value<unsigned>()->default_value(10000), "ms to receive a whole request")
         ("idle_timeout", po::value<unsigned>()->default_value(60000), "ms a kept-alive connection may idle")
-        ("max_connections", po::value<unsigned>()->default_value(10000), "open connections per process");
+        ("max_connections", po::value<unsigned>()->default_value(10000), "open connections per process; more get 503")
+        ("trusted_proxies", po::value<std::string>()->default_value(""),
+            "load balancers whose X-Forwarded-For names the client: addresses or CIDR networks, comma-separated");
     // clang-format on
     return desc;
 }
@@ -138,6 +142,9 @@ outcome<void> read_delivery(po::variables_map const& vm, config& cfg) {
     if (cfg.delivery_batch_max == 0 || cfg.delivery_batch_max > 1000)
         return fail(errc::invalid_request, "delivery_batch_max: must be 1..1000");
     cfg.delivery_batch_linger = std::chrono::milliseconds(vm["delivery_batch_linger"].as<unsigned>());
+    cfg.delivery_mark_interval = std::chrono::milliseconds(vm["delivery_mark_interval"].as<unsigned>());
+    if (cfg.delivery_mark_interval > std::chrono::seconds(1))
+        return fail(errc::invalid_request, "delivery_mark_interval: must be 0..1000 ms");
     cfg.delivery_concurrency = vm["delivery_concurrency"].as<unsigned>();
     if (cfg.delivery_concurrency == 0) return fail(errc::invalid_request, "delivery_concurrency: must be at least 1");
     cfg.delivery_queue_limit = vm["delivery_queue_limit"].as<unsigned>();
@@ -184,6 +191,12 @@ outcome<config> to_config(po::variables_map const& vm, config_use use) {
     cfg.read_timeout = std::chrono::milliseconds(vm["read_timeout"].as<unsigned>());
     cfg.idle_timeout = std::chrono::milliseconds(vm["idle_timeout"].as<unsigned>());
     cfg.max_connections = vm["max_connections"].as<unsigned>();
+    if (cfg.read_timeout.count() == 0) return fail(errc::invalid_request, "read_timeout: must be at least 1 ms");
+    if (cfg.idle_timeout.count() == 0) return fail(errc::invalid_request, "idle_timeout: must be at least 1 ms");
+    if (cfg.max_connections == 0) return fail(errc::invalid_request, "max_connections: must be at least 1");
+    auto proxies = trusted_proxies::parse(vm["trusted_proxies"].as<std::string>());
+    if (!proxies) return proxies.error();
+    cfg.proxies = std::move(*proxies);
     return cfg;
 }
 

@@ -33,6 +33,7 @@ delivery_queue::options queue_options(config const& cfg) {
     delivery_queue::options opts;
     opts.policy.batch_max = cfg.delivery_batch_max;
     opts.policy.batch_linger = cfg.delivery_batch_linger;
+    opts.marks.interval = cfg.delivery_mark_interval;
     opts.policy.max_attempts = cfg.delivery_max_attempts;
     opts.concurrency = cfg.delivery_concurrency;
     opts.capacity = cfg.delivery_queue_limit;
@@ -59,11 +60,13 @@ core_services::core_services(boost::asio::io_context& io, config const& cfg, rep
       draining_(draining),
       registry_(registry),
       metrics_(metrics),
+      clock_(clock),
       keys_(repo),
       sms_provider_(make_provider(cfg.sms_provider, cfg, io.get_executor())),
       email_provider_(make_provider(cfg.email_provider, cfg, io.get_executor())),
       delivery_(io.get_executor(), repo, *sms_provider_, *email_provider_, clock, queue_options(cfg)),
       recovery_(io.get_executor(), repo, delivery_, cfg.secret, clock, recovery_options(cfg)),
+      purge_(io.get_executor(), repo, clock, {}),
       sessions_(repo, keys, clock),
       otps_(repo, delivery_, sessions_, cfg.secret, clock, cfg.delivery_lease),
       users_(repo.users(), clock) {}
@@ -77,10 +80,12 @@ void core_services::start() {
     delivery_.set_metrics(&metrics_);
     delivery_.start();
     recovery_.start();
+    purge_.start();
 }
 
 boost::asio::awaitable<void> core_services::stop() {
     recovery_.stop();
+    purge_.stop();
     co_await delivery_.stop();
     sms_provider_->stop();
     email_provider_->stop();

@@ -22,6 +22,7 @@ std::string_view error_type(errc code) {
         case errc::duplicate_email: return "duplicate_email";
         case errc::duplicate_phone_number: return "duplicate_phone_number";
         case errc::idempotency_key_reused: return "idempotency_key_reused";
+        case errc::idempotency_key_in_progress: return "idempotency_key_in_progress";
         case errc::payload_too_large: return "payload_too_large";
         case errc::unsupported_media_type: return "unsupported_media_type";
         case errc::header_too_large: return "request_header_fields_too_large";

@@ -6,6 +6,7 @@
 #include "moonkey/domain/otp_code.hpp"
 #include "moonkey/domain/otp_verdict.hpp"
 #include "moonkey/domain/phone_number.hpp"
+#include "moonkey/domain/sms_destination_policy.hpp"
 
 namespace moonkey {
 
@@ -21,6 +22,19 @@ outcome<std::string> normalize_destination(channel via, std::string_view raw) {
     auto number = parse_phone_number(raw);
     if (!number) return number.error();
     return std::move(number->e164);
+}
+
+outcome<std::string> sendable_destination(channel via, std::string_view raw, app_settings const& settings) {
+    if (via == channel::email) return normalize_email(raw);
+    auto number = parse_phone_number(raw);
+    if (!number) return number.error();
+    if (auto allowed = check_sms_destination(*number, settings); !allowed) return allowed.error();
+    return std::move(number->e164);
+}
+
+std::string limited_address(api_key_record const& caller, device_fingerprint const& fingerprint,
+                            std::string const& client_address) {
+    return caller.kind == key_kind::public_token ? client_address : fingerprint.ip;
 }
 
 bool is_sandbox(environment env, channel via, std::string_view destination) {
@@ -44,7 +58,7 @@ async_outcome<login_output> otp_service::issue(api_key_record const& caller, log
     if (!minutes) co_return minutes.error();
     bool sandbox = is_sandbox(caller.owner.env, input.via, input.destination);
     auto destination = sandbox ? outcome<std::string>(input.via == channel::sms ? sandbox_phone_number : sandbox_email)
-                               : normalize_destination(input.via, input.destination);
+                               : sendable_destination(input.via, input.destination, caller.settings);
     if (!destination) co_return destination.error();
 
     if (!sandbox && delivery_.full())
@@ -72,6 +86,12 @@ async_outcome<login_output> otp_service::issue(api_key_record const& caller, log
     request.sealed_code = crypto::seal(secret_, code);
     request.locale = locale;
     request.lease_until = now + delivery_lease_.count();
+    if (!sandbox) {
+        send_subject subject{caller.owner, input.via, *destination,
+                             limited_address(caller, input.fingerprint, input.client_address),
+                             caller.kind == key_kind::public_token};
+        request.limits = plan_send_limits(caller.settings.limits, subject, now);
+    }
 
     auto stored = co_await repo_.login_or_create(request);
     if (!stored) co_return stored.error();
@@ -100,6 +120,9 @@ async_outcome<verify_output> otp_service::verify(api_key_record const& caller, v
     request.method_id = input.method_id;
     request.now = now;
     request.fingerprint = input.fingerprint;
+    request.limits = plan_verify_limits(caller.settings.limits, caller.owner,
+                                        limited_address(caller, input.fingerprint, input.client_address),
+                                        caller.kind == key_kind::public_token);
     request.judge = [attempt = otp_attempt{otp_code_digest(secret_, input.method_id, input.code), now,
                                            input.fingerprint, caller.settings.fingerprint}](stored_otp const& stored) {
         return judge_otp(stored, attempt);

@@ -83,6 +83,16 @@ std::string lower_trimmed(std::string_view text) {
     return out;
 }
 
+// Returns " 'value'" for a value an error message may repeat (a word of at most 24 letters and '_',
+// such as a misspelt field name), else "". Refusals are stored for replay (Idempotency-Key), and a
+// value sent in the wrong place may be a code, a key or a token: those are never repeated.
+std::string quoted_if_word(std::string_view value) {
+    bool word = !value.empty() && value.size() <= 24 && std::all_of(value.begin(), value.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    });
+    return word ? " '" + std::string(value) + "'" : std::string();
+}
+
 // Returns the filter of `f`, or an error that names it as `where`.
 outcome<user_filter> make_filter(search_field_input const& f, std::string const& where) {
     user_filter filter{user_field::email, match_kind::eq, {}};
@@ -93,7 +103,7 @@ outcome<user_filter> make_filter(search_field_input const& f, std::string const&
         filter.match = match_kind::contains;
     } else {
         return fail(errc::invalid_request,
-                    where + ".operator '" + f.op.substr(0, 40) + "' is unknown; use \"eq\" or \"contains\"");
+                    where + ".operator" + quoted_if_word(f.op) + " is unknown; use \"eq\" or \"contains\"");
     }
     if (f.value.empty()) return fail(errc::invalid_request, where + ".value is required");
     if (f.value.size() > max_filter_value_length)
@@ -129,8 +139,8 @@ outcome<user_filter> make_filter(search_field_input const& f, std::string const&
         filter.value = f.value;
     } else {
         return fail(errc::invalid_request,
-                    where + ".field '" + f.field.substr(0, 40)
-                        + "' is unknown; use email_match, phone_number_match, status or user_id");
+                    where + ".field" + quoted_if_word(f.field)
+                        + " is unknown; use email_match, phone_number_match, status or user_id");
     }
     if (filter.value.empty()) return fail(errc::invalid_request, where + ".value is required");
     return filter;

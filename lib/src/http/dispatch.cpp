@@ -21,6 +21,24 @@ bool is_json_media_type(std::string_view content_type) {
     return lower == "application/json";
 }
 
+// Returns the path as an error message quotes it: at most 128 characters, so that an answer never
+// reflects kilobytes of the caller's text.
+std::string quoted_path(std::string_view path) {
+    constexpr std::size_t shown = 128;
+    if (path.size() <= shown) return std::string(path);
+    return std::string(path.substr(0, shown)) + "...";
+}
+
+// A request target is visible ASCII (RFC 9112 §3.2, RFC 3986: other bytes are percent-encoded). Beast
+// lets bytes >= 0x80 through; refused here, before routing, they never reach an answer (whose JSON
+// must be valid UTF-8), a log line or a query raw.
+bool is_ascii_target(std::string_view target) {
+    return std::all_of(target.begin(), target.end(), [](char c) {
+        auto const u = static_cast<unsigned char>(c);
+        return u > 0x20 && u < 0x7f;
+    });
+}
+
 }  // namespace
 
 std::string request_id_of(request const& req) {
@@ -36,16 +54,21 @@ boost::asio::awaitable<dispatch_result> dispatch(router const& routes, request c
     auto version = req.version();
     std::string_view target = req.target();
     auto path = target.substr(0, target.find('?'));
+    if (!is_ascii_target(target))
+        co_return dispatch_result{
+            error_response(fail(errc::invalid_request, "the request target must be ASCII; percent-encode other bytes"),
+                           request_id, version),
+            "unmatched"};
 
     auto match = routes.match(req.method(), path);
     if (!match.found) {
         if (!match.path_known)
             co_return dispatch_result{
-                error_response(fail(errc::not_found, "no endpoint at " + std::string(path) + "; check the URL"),
+                error_response(fail(errc::not_found, "no endpoint at " + quoted_path(path) + "; check the URL"),
                                request_id, version),
                 "unmatched"};
         auto res = error_response(
-            fail(errc::method_not_allowed, std::string(path) + " accepts " + match.allow), request_id, version);
+            fail(errc::method_not_allowed, quoted_path(path) + " accepts " + match.allow), request_id, version);
         res.set(beast_http::field::allow, match.allow);
         co_return dispatch_result{std::move(res), "unmatched"};
     }

@@ -22,7 +22,8 @@ status status_of(errc code) {
         case errc::session_not_found: return status::not_found;
         case errc::method_not_allowed: return status::method_not_allowed;
         case errc::duplicate_email:
-        case errc::duplicate_phone_number: return status::conflict;
+        case errc::duplicate_phone_number:
+        case errc::idempotency_key_in_progress: return status::conflict;
         case errc::idempotency_key_reused: return status::unprocessable_entity;
         case errc::payload_too_large: return status::payload_too_large;
         case errc::unsupported_media_type: return status::unsupported_media_type;
@@ -44,6 +45,8 @@ response error_response(error const& e, std::string_view request_id, unsigned ve
     body["request_id"] = request_id;
     auto res = json_response(code, body, request_id, version);
     if (code == status::service_unavailable) res.set(beast_http::field::retry_after, "1");
+    if (e.code == errc::too_many_requests)
+        res.set(beast_http::field::retry_after, std::to_string(std::max<std::int64_t>(1, e.retry_after)));
     return res;
 }
 

@@ -8,9 +8,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <array>
 
 namespace moonkey::http {
 namespace asio = boost::asio;
@@ -19,6 +22,41 @@ namespace beast = boost::beast;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// How long a connection closed after an error answer (or refused) waits for the client's leftovers.
+constexpr std::chrono::milliseconds linger_time{1000};
+constexpr std::size_t linger_bytes = 64 * 1024;
+
+// Returns why the request's framing cannot be trusted, or "" when it can. Beast itself refuses a
+// Content-Length after chunked, Transfer-Encoding after Content-Length and conflicting lengths; this
+// adds the rest of RFC 9112 §6.1: Transfer-Encoding before Content-Length, and any coding other than
+// chunked, after which Beast would read no body and take the body's bytes for the next request. A
+// proxy in front reading the message differently is how requests are smuggled, so both are 400.
+std::string framing_problem(request const& req) {
+    if (req.count(beast_http::field::transfer_encoding) == 0) return {};
+    if (req.count(beast_http::field::content_length) > 0)
+        return "send either Content-Length or Transfer-Encoding, not both";
+    if (req.count(beast_http::field::transfer_encoding) > 1 ||
+        !beast::iequals(req[beast_http::field::transfer_encoding], "chunked"))
+        return "the only Transfer-Encoding accepted is chunked";
+    return {};
+}
+
+// Closes after an error answer without losing it: closing with request bytes unread makes the kernel
+// send a reset, which can destroy the answer before the client reads it. So stop sending, then
+// discard what the client still sends, for at most linger_time and linger_bytes.
+asio::awaitable<void> close_gracefully(beast::tcp_stream& stream) {
+    beast::error_code ec;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    stream.expires_after(linger_time);
+    std::array<char, 4096> scratch;
+    for (std::size_t discarded = 0; discarded < linger_bytes;) {
+        auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(scratch), use_tuple);
+        if (read_ec) break;
+        discarded += n;
+    }
+    stream.close();
+}
 
 // Returns the answer for a request that could not be read whole, or nothing when the connection
 // should simply close (peer gone, deadline passed).
@@ -65,16 +103,26 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, router const& ro
         beast_http::request_parser<beast_http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
         parser.body_limit(limits.body_limit);
+        // One deadline for the whole request, head and body: a client trickling bytes gains nothing.
         stream.expires_after(limits.read_timeout);
-        auto [read_ec, n] = co_await beast_http::async_read(stream, buffer, parser, use_tuple);
-        if (read_ec) {
-            auto answer = answer_read_failure(read_ec, request_id_of(parser.get()));
-            if (answer) {
-                answer->keep_alive(false);
-                stream.expires_after(limits.read_timeout);
-                co_await beast_http::async_write(stream, *answer, use_tuple);
-            }
-            break;
+        auto [head_ec, head_n] = co_await beast_http::async_read_header(stream, buffer, parser, use_tuple);
+        std::optional<response> refusal;
+        if (head_ec) {
+            refusal = answer_read_failure(head_ec, request_id_of(parser.get()));
+            if (!refusal) break;
+        } else if (auto problem = framing_problem(parser.get()); !problem.empty()) {
+            refusal = error_response(fail(errc::invalid_request, problem), request_id_of(parser.get()));
+        } else {
+            auto [body_ec, body_n] = co_await beast_http::async_read(stream, buffer, parser, use_tuple);
+            if (body_ec) refusal = answer_read_failure(body_ec, request_id_of(parser.get()));
+            if (body_ec && !refusal) break;
+        }
+        if (refusal) {  // the rest of the stream cannot be trusted: answer, then close
+            refusal->keep_alive(false);
+            stream.expires_after(limits.read_timeout);
+            co_await beast_http::async_write(stream, *refusal, use_tuple);
+            co_await close_gracefully(stream);
+            co_return;
         }
         auto started = std::chrono::steady_clock::now();
         auto const& req = parser.get();
@@ -90,6 +138,17 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, router const& ro
     }
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     stream.close();
+}
+
+asio::awaitable<void> refuse_session(asio::ip::tcp::socket socket, session_limits limits) {
+    beast::tcp_stream stream(std::move(socket));
+    auto answer = error_response(
+        fail(errc::service_unavailable, "the server is at its connection limit; retry shortly or on another instance"),
+        request_id_of(request{}));
+    answer.keep_alive(false);
+    stream.expires_after(std::min(limits.read_timeout, linger_time));
+    co_await beast_http::async_write(stream, answer, use_tuple);
+    co_await close_gracefully(stream);
 }
 
 }  // namespace moonkey::http

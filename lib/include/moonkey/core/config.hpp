@@ -2,6 +2,7 @@
 // Server configuration: a file, MOONKEY_* environment variables and flags, flags winning.
 
 #include "moonkey/core/error.hpp"
+#include "moonkey/core/trusted_proxies.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +32,7 @@ struct config {
     bool smtp_verify_tls = true;
     unsigned delivery_batch_max = 100;
     std::chrono::milliseconds delivery_batch_linger{5};
+    std::chrono::milliseconds delivery_mark_interval{20};  // sent marks coalesced this long; 0: per batch
     unsigned delivery_concurrency = 4;         // batches in flight per provider and core
     unsigned delivery_queue_limit = 10000;     // messages waiting per core before requests get 503
     std::chrono::seconds delivery_lease{30};   // a message not marked sent by then is claimed again
@@ -43,6 +45,7 @@ struct config {
     std::chrono::milliseconds read_timeout{10000};
     std::chrono::milliseconds idle_timeout{60000};
     unsigned max_connections = 10000;
+    trusted_proxies proxies;  // whose X-Forwarded-For names the client (public-token rate limits)
 };
 
 // What the parsed command line asked for besides the configuration.

@@ -8,6 +8,7 @@
 #include "moonkey/delivery/delivery_queue.hpp"
 #include "moonkey/delivery/outbox_recovery.hpp"
 #include "moonkey/domain/jwt_key_ring.hpp"
+#include "moonkey/domain/limit_counter_purge.hpp"
 #include "moonkey/domain/otp_service.hpp"
 #include "moonkey/domain/session_service.hpp"
 #include "moonkey/domain/user_service.hpp"
@@ -38,6 +39,8 @@ public:
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     metrics_registry& registry() { return registry_; }
     core_metrics& metrics() { return metrics_; }
+    // Returns the current Unix time from the server's (injectable) clock.
+    std::int64_t now() const { return clock_(); }
 
     // Counts a request in and out (graceful drain waits for none in flight) and records it.
     void request_started() { ++in_flight_; }
@@ -57,12 +60,14 @@ private:
     std::atomic<bool> const& draining_;
     metrics_registry& registry_;
     core_metrics& metrics_;
+    unix_clock clock_;
     std::size_t in_flight_ = 0;
     key_cache keys_;
     std::unique_ptr<provider> sms_provider_;
     std::unique_ptr<provider> email_provider_;
     delivery_queue delivery_;
     outbox_recovery recovery_;
+    limit_counter_purge purge_;
     session_service sessions_;
     otp_service otps_;
     user_service users_;

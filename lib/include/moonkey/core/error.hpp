@@ -4,6 +4,8 @@
 #include <boost/system/result.hpp>
 #include <boost/assert/source_location.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,7 @@ enum class errc {
     duplicate_email,
     duplicate_phone_number,
     idempotency_key_reused,
+    idempotency_key_in_progress,
     payload_too_large,
     unsupported_media_type,
     header_too_large,
@@ -37,10 +40,15 @@ enum class errc {
     service_unavailable,
 };
 
+// The rate limits that can refuse a request (SPEC §5); also the `limit` label of the metrics.
+enum class rate_limit_kind { destination, ip_send, ip_verify, prefix, daily_sms, public_token };
+
 // An expected failure: what kind, and a message for the caller that says what to fix.
 struct error {
     errc code;
     std::string message;
+    std::int64_t retry_after = 0;             // seconds, for too_many_requests (the Retry-After header)
+    std::optional<rate_limit_kind> limit{};   // which rate limit refused, for too_many_requests
 };
 
 template <class T>

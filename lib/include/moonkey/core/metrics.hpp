@@ -41,7 +41,7 @@ public:
         other
     };
     // The rate limits that can refuse a request (label `limit`).
-    enum class limit { destination, ip_send, ip_verify, prefix, daily_sms, public_token };
+    using limit = rate_limit_kind;
 
     static constexpr std::size_t provider_count = 4;
     static constexpr std::size_t message_outcome_count = 4;

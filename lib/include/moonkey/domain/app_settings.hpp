@@ -4,11 +4,13 @@
 
 #include "moonkey/core/error.hpp"
 #include "moonkey/delivery/message.hpp"
+#include "moonkey/domain/abuse_limits.hpp"
 #include "moonkey/domain/tenant.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace moonkey {
 
@@ -24,6 +26,11 @@ struct app_settings {
     std::string email_subject_template;
     std::string email_text_template;
     std::string email_html_template;
+    limit_settings limits;
+    std::vector<std::string> sms_allowed_countries{"US", "CA"};  // ISO codes; {"*"}: every country
+    // libphonenumber types that may receive codes; premium-rate, shared-cost, toll-free and other
+    // types that cannot take an SMS (or exist to bill the sender) are left out.
+    std::vector<std::string> sms_allowed_number_types{"mobile", "fixed_line_or_mobile", "voip", "personal_number"};
 };
 
 // Returns the settings for `env` from the stored JSON (unknown keys ignored, bad values defaulted).

@@ -19,6 +19,7 @@ struct login_input {
     bool requires_verification = false;
     device_fingerprint fingerprint;
     std::string locale;  // empty: the app's default
+    std::string client_address;  // the caller's address (behind trusted proxies: the client's)
 };
 
 struct verify_input {
@@ -27,6 +28,7 @@ struct verify_input {
     device_fingerprint fingerprint;
     std::optional<std::int64_t> session_expires_in;  // minutes
     session_reference session;                      // token or JWT of a session to extend
+    std::string client_address;
 };
 
 struct verify_output {
@@ -54,8 +56,9 @@ public:
           delivery_lease_(delivery_lease) {}
 
     // Finds or creates the user of the phone number or email, replaces its code and queues the
-    // message. Errors: invalid_request (expires_in), invalid_phone_number, invalid_email,
-    // service_unavailable.
+    // message, within the app's abuse limits. Errors: invalid_request (expires_in),
+    // invalid_phone_number, unsupported_phone_number (country or number type not allowed),
+    // invalid_email, too_many_requests, service_unavailable.
     async_outcome<login_output> login_or_create(api_key_record const& caller, login_input input);
 
     // As login_or_create, for a phone number or email that must already belong to a user.
@@ -63,7 +66,7 @@ public:
     async_outcome<login_output> send(api_key_record const& caller, login_input input);
 
     // Checks the code (SPEC §4) and, when it is right, creates or extends a session as asked.
-    // Errors: invalid_request, otp_not_found, otp_expired, too_many_attempts,
+    // Errors: invalid_request, too_many_requests (verifies from one address), otp_not_found, otp_expired, too_many_attempts,
     // device_fingerprint_mismatch, invalid_otp, session_not_found, service_unavailable.
     async_outcome<verify_output> verify(api_key_record const& caller, verify_input input);
 
@@ -83,6 +86,15 @@ outcome<int> otp_lifetime_minutes(std::optional<std::int64_t> expires_in);
 
 // Returns the normalized destination for the channel, or invalid_phone_number / invalid_email.
 outcome<std::string> normalize_destination(channel via, std::string_view raw);
+
+// Returns the normalized destination when the app may send codes to it: as normalize_destination,
+// and unsupported_phone_number for a country or number type the app does not allow.
+outcome<std::string> sendable_destination(channel via, std::string_view raw, app_settings const& settings);
+
+// Returns the address the ip limits count: the client's address for public-token calls (the
+// fingerprint comes from the browser and could be anything), else the fingerprint's ip.
+std::string limited_address(api_key_record const& caller, device_fingerprint const& fingerprint,
+                            std::string const& client_address);
 
 // Sandbox destinations (test environment only) send nothing and accept the code 000000.
 inline constexpr char const* sandbox_phone_number = "+10000000000";

@@ -19,8 +19,13 @@ struct session_limits {
     bool access_log = true;
 };
 
-// Serves `socket` until the peer closes, a deadline passes or a request asks to close.
+// Serves `socket` until the peer closes, a deadline passes or a request asks to close. A request
+// that cannot be read or framed safely gets its 4xx and the connection closes.
 boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket, router const& routes,
                                          core_services& services, session_limits limits);
+
+// Answers a connection over the server's connection limit: 503 service_unavailable with
+// `Connection: close` and Retry-After, then closes, within about a second whatever the client does.
+boost::asio::awaitable<void> refuse_session(boost::asio::ip::tcp::socket socket, session_limits limits);
 
 }  // namespace moonkey::http

@@ -23,6 +23,7 @@
 namespace moonkey {
 
 class user_repository;
+class idempotency_repository;
 
 template <class T>
 using async_outcome = boost::asio::awaitable<outcome<T>>;
@@ -54,6 +55,7 @@ struct login_request {
     std::string sealed_code;
     std::string locale;
     std::int64_t lease_until = 0;  // the sending instance's lease on the outbox row
+    limit_plan limits;             // abuse-limit counters, passed or refused in the same transaction
 };
 
 struct login_result {
@@ -114,12 +116,14 @@ public:
     virtual async_outcome<std::optional<api_key_record>> find_api_key(crypto::digest digest) = 0;
 
     // Finds or creates the user and method, replaces the method's code and queues its message, in one
-    // transaction. Returns who logged in; service_unavailable if the database is.
+    // transaction that also counts the request on its abuse limits. Returns who logged in;
+    // too_many_requests when a limit refuses; service_unavailable if the database is.
     virtual async_outcome<login_result> login_or_create(login_request request) = 0;
 
     // Checks a code and, when it is right, consumes it, verifies the method, activates the user and
     // creates or extends the session, in one transaction. A wrong code's counter is kept even though
-    // the answer is an error. Errors: otp_not_found, the verdict's refusal, session_not_found.
+    // the answer is an error; so is the request's count on the verify limits. Errors: too_many_requests,
+    // otp_not_found, the verdict's refusal, session_not_found.
     virtual async_outcome<verify_result> verify_otp(verify_request request) = 0;
 
     // Returns the live session (touching last_active_at, and setting expires_at when given), or
@@ -176,11 +180,17 @@ public:
     // not_found for an unknown or already revoked key.
     virtual async_outcome<void> revoke_api_key(std::string key_id, std::int64_t now) = 0;
 
+    // Deletes up to `limit` abuse-limit counters that hold nothing any more at `now`; returns how many.
+    virtual async_outcome<std::size_t> purge_limit_counters(std::int64_t now, unsigned limit) = 0;
+
     // Returns success when the database answers.
     virtual async_outcome<void> ping() = 0;
 
     // The storage of the user-management API.
     virtual user_repository& users() = 0;
+
+    // The storage of Idempotency-Key records.
+    virtual idempotency_repository& idempotency() = 0;
 };
 
 }  // namespace moonkey

@@ -2,6 +2,7 @@
 // Sessions, one-time-code verification and JWT keys as the store reads and writes them.
 
 #include "moonkey/core/crypto.hpp"
+#include "moonkey/domain/abuse_limits.hpp"
 #include "moonkey/domain/channel.hpp"
 #include "moonkey/domain/otp_verdict.hpp"
 #include "moonkey/domain/tenant.hpp"
@@ -55,6 +56,7 @@ struct verify_request {
     std::int64_t now = 0;
     device_fingerprint fingerprint;
     session_plan session;
+    limit_plan limits;  // counted in the transaction that keeps the wrong-code counter
 };
 
 struct verify_result {

@@ -1,5 +1,6 @@
 #include "moonkey/store/mysql/mysql_repository.hpp"
 
+#include "moonkey/store/mysql/limit_counters.hpp"
 #include "moonkey/store/mysql/row_codec.hpp"
 #include "moonkey/store/mysql/transaction.hpp"
 
@@ -149,6 +150,7 @@ async_outcome<std::optional<api_key_record>> mysql_repository::find_api_key(cryp
 async_outcome<login_result> mysql_repository::login_or_create(login_request request) {
     return pool_.run<login_result>([r = std::move(request)](connection& conn) {
         return in_transaction(conn, [&]() -> outcome<login_result> {
+            if (auto passed = enforce_limits(conn, r.limits, r.now); !passed) return passed.error();
             login_result result;
             auto method = find_method(conn, r);
             if (!method && !r.create_if_missing) {
@@ -280,6 +282,12 @@ async_outcome<void> mysql_repository::revoke_api_key(std::string key_id, std::in
         revoke.setString(2, key_id);
         if (revoke.executeUpdate() == 0) return fail(errc::not_found, "no active key with id " + key_id);
         return {};
+    });
+}
+
+async_outcome<std::size_t> mysql_repository::purge_limit_counters(std::int64_t now, unsigned limit) {
+    return pool_.run<std::size_t>([=](connection& conn) -> outcome<std::size_t> {
+        return mysql::purge_limit_counters(conn, now, limit);
     });
 }
 

@@ -1,5 +1,6 @@
 // mysql_repository::verify_otp: one transaction that judges a code and applies the verdict.
 
+#include "moonkey/store/mysql/limit_counters.hpp"
 #include "moonkey/store/mysql/mysql_repository.hpp"
 #include "moonkey/store/mysql/row_codec.hpp"
 #include "moonkey/store/mysql/session_rows.hpp"
@@ -113,6 +114,7 @@ async_outcome<verify_result> mysql_repository::verify_otp(verify_request request
     // A named job, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
     auto job = [r = std::move(request)](connection& conn) {
         return in_transaction(conn, [&]() -> outcome<judged> {
+            if (auto passed = enforce_limits(conn, r.limits, r.now); !passed) return passed.error();
             auto found = lock_otp(conn, r);
             if (!found) return fail(errc::otp_not_found, "no code was sent for this method_id; send one first");
             auto verdict = r.judge(found->otp);

@@ -1,6 +1,7 @@
 #pragma once
 // The repository on MySQL/MariaDB: each call is one job on the worker pool.
 
+#include "moonkey/store/mysql/mysql_idempotency_repository.hpp"
 #include "moonkey/store/mysql/mysql_user_repository.hpp"
 #include "moonkey/store/mysql/worker_pool.hpp"
 #include "moonkey/store/repository.hpp"
@@ -9,7 +10,7 @@ namespace moonkey::mysql {
 
 class mysql_repository final : public repository {
 public:
-    explicit mysql_repository(worker_pool& pool) : pool_(pool), users_(pool) {}
+    explicit mysql_repository(worker_pool& pool) : pool_(pool), users_(pool), idempotency_(pool) {}
 
     async_outcome<std::optional<api_key_record>> find_api_key(crypto::digest digest) override;
     async_outcome<login_result> login_or_create(login_request request) override;
@@ -34,12 +35,15 @@ public:
     async_outcome<void> add_api_keys(std::string app_id, std::vector<new_app_key> keys, std::int64_t now) override;
     async_outcome<std::vector<api_key_info>> list_api_keys(std::string app_id) override;
     async_outcome<void> revoke_api_key(std::string key_id, std::int64_t now) override;
+    async_outcome<std::size_t> purge_limit_counters(std::int64_t now, unsigned limit) override;
     async_outcome<void> ping() override;
     user_repository& users() override { return users_; }
+    idempotency_repository& idempotency() override { return idempotency_; }
 
 private:
     worker_pool& pool_;
     mysql_user_repository users_;
+    mysql_idempotency_repository idempotency_;
 };
 
 }  // namespace moonkey::mysql
