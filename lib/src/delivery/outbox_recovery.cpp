@@ -2,10 +2,10 @@
 
 #include "moonkey/core/crypto.hpp"
 #include "moonkey/core/log.hpp"
+#include "moonkey/core/spawn_logged.hpp"
 #include "moonkey/domain/app_settings.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace moonkey {
@@ -34,16 +34,7 @@ outbox_recovery::outbox_recovery(asio::any_io_executor ex, repository& repo, del
                                  unix_clock clock, options opts)
     : repo_(repo), queue_(queue), secret_(std::move(secret)), clock_(std::move(clock)), opts_(opts), timer_(ex) {}
 
-void outbox_recovery::start() {
-    asio::co_spawn(timer_.get_executor(), run(), [](std::exception_ptr failure) {
-        if (!failure) return;
-        try {
-            std::rethrow_exception(failure);
-        } catch (std::exception const& e) {
-            log::error("outbox recovery failed", {{"exception", e.what()}});
-        }
-    });
-}
+void outbox_recovery::start() { spawn_logged(timer_.get_executor(), run(), "outbox recovery"); }
 
 void outbox_recovery::stop() {
     stopping_ = true;

@@ -1,10 +1,9 @@
 #include "moonkey/domain/limit_counter_purge.hpp"
 
 #include "moonkey/core/crypto.hpp"
-#include "moonkey/core/log.hpp"
+#include "moonkey/core/spawn_logged.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace moonkey {
@@ -13,16 +12,7 @@ namespace asio = boost::asio;
 limit_counter_purge::limit_counter_purge(asio::any_io_executor ex, repository& repo, unix_clock clock, options opts)
     : repo_(repo), clock_(std::move(clock)), opts_(opts), timer_(ex) {}
 
-void limit_counter_purge::start() {
-    asio::co_spawn(timer_.get_executor(), run(), [](std::exception_ptr failure) {
-        if (!failure) return;
-        try {
-            std::rethrow_exception(failure);
-        } catch (std::exception const& e) {
-            log::error("limit counter purge failed", {{"exception", e.what()}});
-        }
-    });
-}
+void limit_counter_purge::start() { spawn_logged(timer_.get_executor(), run(), "limit counter purge"); }
 
 void limit_counter_purge::stop() {
     stopping_ = true;
