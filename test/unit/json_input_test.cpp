@@ -111,6 +111,9 @@ BOOST_AUTO_TEST_CASE(numbers_too_large_for_a_double_are_out_of_range_anywhere_in
     auto nested = api::json_body(with_body(R"({"metadata":{"a":[1,{"b":1)" + std::string(400, '0') + "}]}}"));
     BOOST_TEST(nested.error().message.starts_with("metadata.a[1].b is out of range"), nested.error().message);
     BOOST_TEST(api::json_body(with_body(R"({"x":1e308,"y":-1e308,"z":1e-400})")).has_value());
+    // A key that could be a secret is not repeated (refusals may be stored for Idempotency-Key replays).
+    auto secret_key = api::json_body(with_body(R"({"metadata":{"sk_live_4eC39HqLyjWDarjtT1zdp7dc":1e400}})"));
+    BOOST_TEST(secret_key.error().message.starts_with("metadata.{key} is out of range"), secret_key.error().message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -56,7 +56,9 @@ std::optional<std::string> infinite_number_at(json::value const& v, std::string 
     if (v.is_double() && !std::isfinite(v.as_double())) return path.empty() ? std::string("a number") : path;
     if (v.is_object()) {
         for (auto const& [key, member] : v.as_object()) {
-            auto found = infinite_number_at(member, path.empty() ? std::string(key) : path + "." + std::string(key));
+            // A key that is not a plain word is not repeated: it could be a secret (is_echoable_word).
+            auto name = is_echoable_word(key) ? std::string(key) : std::string("{key}");
+            auto found = infinite_number_at(member, path.empty() ? name : path + "." + name);
             if (found) return found;
         }
     }

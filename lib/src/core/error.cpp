@@ -1,5 +1,7 @@
 #include "moonkey/core/error.hpp"
 
+#include <algorithm>
+
 namespace moonkey {
 
 std::string_view error_type(errc code) {
@@ -35,5 +37,11 @@ std::string_view error_type(errc code) {
 }
 
 void throw_exception_from_error(error const& e, boost::source_location const&) { throw unexpected_error(e); }
+
+bool is_echoable_word(std::string_view value) {
+    return !value.empty() && value.size() <= 24 && std::all_of(value.begin(), value.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    });
+}
 
 }  // namespace moonkey

@@ -83,14 +83,9 @@ std::string lower_trimmed(std::string_view text) {
     return out;
 }
 
-// Returns " 'value'" for a value an error message may repeat (a word of at most 24 letters and '_',
-// such as a misspelt field name), else "". Refusals are stored for replay (Idempotency-Key), and a
-// value sent in the wrong place may be a code, a key or a token: those are never repeated.
+// Returns " 'value'" for a value an error message may repeat (is_echoable_word), else "".
 std::string quoted_if_word(std::string_view value) {
-    bool word = !value.empty() && value.size() <= 24 && std::all_of(value.begin(), value.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    });
-    return word ? " '" + std::string(value) + "'" : std::string();
+    return is_echoable_word(value) ? " '" + std::string(value) + "'" : std::string();
 }
 
 // Returns the filter of `f`, or an error that names it as `where`.

@@ -57,6 +57,11 @@ using outcome = boost::system::result<T, error>;
 // Returns an error value for `return fail(...)` and `co_return fail(...)`.
 inline error fail(errc code, std::string message) { return error{code, std::move(message)}; }
 
+// Returns true when a value the client sent may be repeated in an error message: a word of at most
+// 24 letters and '_', such as a misspelt field name. Refusals are stored for replay (Idempotency-Key),
+// and a value sent in the wrong place may be a code, a key or a token: those are never repeated.
+bool is_echoable_word(std::string_view value);
+
 // Returns the snake_case `error_type` of SPEC §1 for `code`.
 std::string_view error_type(errc code);
 
