@@ -12,7 +12,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
     libboost-program-options1.81-dev libboost-system1.81-dev
     libmysqlcppconn7v5 libphonenumber8 libgeocoding8 libprotobuf-dev libabsl-dev libicu-dev
-    libssl-dev libsystemd-dev
+    libssl-dev libsystemd-dev clang-14 libclang-rt-14-dev
     mariadb-server mariadb-client
     python3 python3-aiosmtpd systemd openssl python3-jwt python3-cryptography prometheus nginx-light wrk
 )
