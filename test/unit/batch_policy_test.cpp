@@ -41,6 +41,15 @@ BOOST_AUTO_TEST_CASE(a_partial_batch_lingers_then_flushes) {
     BOOST_TEST(p.next_flush(2, t0, t0 + 5ms).flush);
 }
 
+BOOST_AUTO_TEST_CASE(a_longer_linger_of_a_busy_lane_is_waited_out) {
+    batch_policy p(opts());
+    auto d = p.next_flush(2, t0, t0 + 5ms, 20ms);
+    BOOST_TEST(!d.flush);
+    BOOST_TEST((d.wake_at == t0 + 20ms));
+    BOOST_TEST(p.next_flush(2, t0, t0 + 20ms, 20ms).flush);
+    BOOST_TEST(p.next_flush(3, t0, t0 + 1ms, 20ms).flush);  // a full batch does not wait for it
+}
+
 BOOST_AUTO_TEST_CASE(a_full_batch_flushes_at_once) {
     batch_policy p(opts());
     BOOST_TEST(p.next_flush(3, t0, t0).flush);

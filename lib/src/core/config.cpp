@@ -42,6 +42,8 @@ po::options_description describe_options() {
         ("email_from", po::value<std::string>()->default_value(""), "sender of emails: \"Name <addr@example.com>\"")
         ("delivery_batch_max", po::value<unsigned>()->default_value(100), "messages per provider batch")
         ("delivery_batch_linger", po::value<unsigned>()->default_value(5), "ms to wait for a batch to fill")
+        ("delivery_batch_linger_max", po::value<unsigned>()->default_value(40),
+            "ms a batch may wait to fill while the queue is busy (the linger grows up to it)")
         ("delivery_mark_interval", po::value<unsigned>()->default_value(20),
             "ms to gather the sent marks of several batches into one statement; 0: one per batch")
         ("delivery_concurrency", po::value<unsigned>()->default_value(4), "batches in flight per provider and core")
@@ -142,6 +144,9 @@ outcome<void> read_delivery(po::variables_map const& vm, config& cfg) {
     if (cfg.delivery_batch_max == 0 || cfg.delivery_batch_max > 1000)
         return fail(errc::invalid_request, "delivery_batch_max: must be 1..1000");
     cfg.delivery_batch_linger = std::chrono::milliseconds(vm["delivery_batch_linger"].as<unsigned>());
+    cfg.delivery_batch_linger_max = std::chrono::milliseconds(vm["delivery_batch_linger_max"].as<unsigned>());
+    if (cfg.delivery_batch_linger_max > std::chrono::seconds(1))  // below delivery_batch_linger: no growth
+        return fail(errc::invalid_request, "delivery_batch_linger_max: must be 0..1000 ms");
     cfg.delivery_mark_interval = std::chrono::milliseconds(vm["delivery_mark_interval"].as<unsigned>());
     if (cfg.delivery_mark_interval > std::chrono::seconds(1))
         return fail(errc::invalid_request, "delivery_mark_interval: must be 0..1000 ms");

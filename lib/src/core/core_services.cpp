@@ -33,6 +33,7 @@ delivery_queue::options queue_options(config const& cfg) {
     delivery_queue::options opts;
     opts.policy.batch_max = cfg.delivery_batch_max;
     opts.policy.batch_linger = cfg.delivery_batch_linger;
+    opts.policy.batch_linger_max = cfg.delivery_batch_linger_max;
     opts.marks.interval = cfg.delivery_mark_interval;
     opts.policy.max_attempts = cfg.delivery_max_attempts;
     opts.concurrency = cfg.delivery_concurrency;

@@ -6,9 +6,10 @@
 namespace moonkey {
 
 batch_policy::flush_decision batch_policy::next_flush(std::size_t ready, clock::time_point oldest_since,
-                                                      clock::time_point now) const {
+                                                      clock::time_point now,
+                                                      std::chrono::milliseconds linger) const {
     if (ready == 0) return {false, clock::time_point::max()};
-    auto due = oldest_since + opts_.batch_linger;
+    auto due = oldest_since + linger;
     if (ready >= opts_.batch_max || due <= now) return {true, now};
     return {false, due};
 }

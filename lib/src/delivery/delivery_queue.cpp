@@ -32,8 +32,9 @@ delivery_queue::delivery_queue(asio::any_io_executor ex, repository& repo, provi
       clock_(std::move(clock)),
       opts_(opts),
       policy_(opts.policy),
-      sms_{sms, {}},
-      email_{email, {}},
+      sms_{sms, {opts.policy.batch_linger, opts.policy.batch_linger_max}, {}},
+      email_{email, {opts.policy.batch_linger, opts.policy.batch_linger_max}, {}},
+      marker_(ex, repo, clock_, opts.marks),
       wake_(ex, steady::time_point::max()),
       finished_(ex, steady::time_point::max()),
       random_(std::random_device{}()) {}
@@ -55,6 +56,7 @@ bool delivery_queue::enqueue(outbound_message m) {
 }
 
 void delivery_queue::start() {
+    if (opts_.marks.interval.count() > 0) marker_.start();
     running_ = true;
     asio::co_spawn(ex_, consume(), [this](std::exception_ptr failure) {
         log_failure(failure, "delivery consumer failed");
@@ -67,6 +69,7 @@ asio::awaitable<void> delivery_queue::stop() {
     stopping_ = true;
     wake_.cancel();
     if (running_) co_await finished_.async_wait(use_tuple);
+    co_await marker_.stop();
 }
 
 void delivery_queue::promote_due_retries(steady::time_point now) {
@@ -84,13 +87,15 @@ asio::awaitable<void> delivery_queue::consume() {
         auto wake_at = stopping_ || retries_.empty() ? steady::time_point::max() : retries_.begin()->first;
         for (lane* l : {&sms_, &email_}) {
             while (!l->ready.empty() && l->in_flight < opts_.concurrency) {
-                auto decision = policy_.next_flush(l->ready.size(), l->ready.front().since, now);
+                auto oldest = l->ready.front().since;
+                auto decision = policy_.next_flush(l->ready.size(), oldest, now, l->linger.linger(oldest));
                 if (!decision.flush && !stopping_) {
                     wake_at = std::min(wake_at, decision.wake_at);
                     break;
                 }
                 std::vector<outbound_message> batch;
                 auto n = std::min(l->ready.size(), policy_.batch_max());
+                l->linger.flushed(oldest, now, n == policy_.batch_max());
                 for (std::size_t i = 0; i < n; ++i) {
                     batch.push_back(std::move(l->ready.front().message));
                     l->ready.pop_front();
@@ -191,7 +196,11 @@ asio::awaitable<void> delivery_queue::send_batch(lane& l, std::vector<outbound_m
     auto warn_if = [](outcome<void> const& r, char const* what) {
         if (!r) log::warn(what, {{"error", r.error().message}});
     };
-    if (!sent.empty()) warn_if(co_await repo_.mark_sent(std::move(sent), now_unix), "could not mark a batch sent");
+    if (!sent.empty() && opts_.marks.interval.count() > 0) {
+        marker_.mark(std::move(sent));
+    } else if (!sent.empty()) {
+        warn_if(co_await repo_.mark_sent(std::move(sent), now_unix), "could not mark a batch sent");
+    }
     if (!failed.empty()) warn_if(co_await repo_.mark_failed(std::move(failed), now_unix), "could not mark failures");
     if (!expired.empty()) warn_if(co_await repo_.mark_expired(std::move(expired)), "could not mark expiries");
     if (!retried.empty())

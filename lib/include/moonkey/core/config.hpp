@@ -32,6 +32,7 @@ struct config {
     bool smtp_verify_tls = true;
     unsigned delivery_batch_max = 100;
     std::chrono::milliseconds delivery_batch_linger{5};
+    std::chrono::milliseconds delivery_batch_linger_max{40};  // while busy; delivery_batch_linger: no growth
     std::chrono::milliseconds delivery_mark_interval{20};  // sent marks coalesced this long; 0: per batch
     unsigned delivery_concurrency = 4;         // batches in flight per provider and core
     unsigned delivery_queue_limit = 10000;     // messages waiting per core before requests get 503

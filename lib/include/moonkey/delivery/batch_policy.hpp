@@ -15,6 +15,7 @@ public:
     struct options {
         std::size_t batch_max = 100;
         std::chrono::milliseconds batch_linger{5};
+        std::chrono::milliseconds batch_linger_max{40};  // while busy (adaptive_linger); batch_linger: fixed
         unsigned max_attempts = 10;
         std::chrono::milliseconds backoff_base{500};
         std::chrono::milliseconds backoff_max{std::chrono::seconds(60)};
@@ -28,8 +29,14 @@ public:
         clock::time_point wake_at;  // when not flushing: when to look again (unless woken earlier)
     };
 
-    // Flush when `ready` messages fill a batch or the oldest has waited batch_linger.
-    flush_decision next_flush(std::size_t ready, clock::time_point oldest_since, clock::time_point now) const;
+    // Flush when `ready` messages fill a batch or the oldest has waited `linger` (the lane's
+    // adaptive_linger); the second form lingers batch_linger.
+    flush_decision next_flush(std::size_t ready, clock::time_point oldest_since, clock::time_point now,
+                              std::chrono::milliseconds linger) const;
+    flush_decision next_flush(std::size_t ready, clock::time_point oldest_since,
+                              clock::time_point now) const {
+        return next_flush(ready, oldest_since, now, opts_.batch_linger);
+    }
 
     struct retry_decision {
         enum class verdict { retry, give_up, expired } what = verdict::retry;
@@ -48,6 +55,7 @@ public:
     static bool expired(std::int64_t expires_at, std::int64_t now_unix) { return expires_at <= now_unix; }
 
     std::size_t batch_max() const { return opts_.batch_max; }
+    options const& settings() const { return opts_; }
 
 private:
     options opts_;

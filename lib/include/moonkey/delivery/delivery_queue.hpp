@@ -1,15 +1,18 @@
 #pragma once
 // One core's queue of committed messages. Producers enqueue and wake the consumer; the consumer
-// coroutine asks the batch_policy when to flush, sends each channel's batch through its provider
-// (at most `concurrency` batches in flight per provider), marks the sent ones in one statement,
-// and schedules retries with backoff. A message this queue cannot take or finish stays pending in
-// the outbox, where lease recovery finds it. Used from its core's thread only.
+// coroutine asks the batch_policy when to flush (each lane lingering as its adaptive_linger says),
+// sends each channel's batch through its provider (at most `concurrency` batches in flight per
+// provider), hands the sent ones to its sent_marker (which marks those of several batches in one
+// statement), and schedules retries with backoff. A message this queue cannot take or finish stays
+// pending in the outbox, where lease recovery finds it. Used from its core's thread only.
 
 #include "moonkey/core/clock.hpp"
 #include "moonkey/core/metrics.hpp"
+#include "moonkey/delivery/adaptive_linger.hpp"
 #include "moonkey/delivery/batch_policy.hpp"
 #include "moonkey/delivery/message.hpp"
 #include "moonkey/delivery/provider.hpp"
+#include "moonkey/delivery/sent_marker.hpp"
 #include "moonkey/store/repository.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -29,6 +32,7 @@ class delivery_queue {
 public:
     struct options {
         batch_policy::options policy;
+        mark_coalescer::options marks;  // interval 0: each batch marks its own rows, in its own statement
         unsigned concurrency = 4;
         std::size_t capacity = 10000;
         std::chrono::seconds lease{30};
@@ -55,8 +59,9 @@ public:
     // Starts the consumer on the queue's executor.
     void start();
 
-    // Sends what is ready, waits for batches in flight, hands scheduled retries back to the outbox
-    // (their lease runs out and any instance claims them); returns when the consumer has ended.
+    // Sends what is ready, waits for batches in flight, writes every pending "sent" mark, hands
+    // scheduled retries back to the outbox (their lease runs out and any instance claims them);
+    // returns when the consumer and the mark writer have ended.
     boost::asio::awaitable<void> stop();
 
     // Messages waiting: ready, scheduled for retry, and in flight.
@@ -72,8 +77,9 @@ private:
         outbound_message message;
         batch_policy::clock::time_point since;
     };
-    struct lane {  // one channel: its provider, ready messages and batches in flight
+    struct lane {  // one channel: its provider, ready messages, how long they linger, batches in flight
         provider& out;
+        adaptive_linger linger;
         std::deque<waiting> ready;
         unsigned in_flight = 0;
         std::size_t in_flight_messages = 0;
@@ -91,6 +97,7 @@ private:
     batch_policy policy_;
     lane sms_;
     lane email_;
+    sent_marker marker_;
     std::multimap<batch_policy::clock::time_point, outbound_message> retries_;
     boost::asio::steady_timer wake_;
     boost::asio::steady_timer finished_;

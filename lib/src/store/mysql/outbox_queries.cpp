@@ -7,6 +7,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <map>
 
 namespace moonkey::mysql {
@@ -19,13 +20,23 @@ std::string placeholders(std::size_t n) {
     return out;
 }
 
-// Runs `sql_prefix (ids…)` with `first` bound before the ids; one statement per call.
+// Returns the number of placeholders for `n` ids: the next power of two, so that each connection
+// prepares a dozen `IN (…)` shapes rather than one per batch size (MariaDB caps prepared statements).
+std::size_t placeholder_bucket(std::size_t n) {
+    std::size_t bucket = 1;
+    while (bucket < n) bucket *= 2;
+    return bucket;
+}
+
+// Runs `sql_prefix (ids…)` with `first` bound before the ids; one statement per call. The unused
+// placeholders of the bucket repeat the last id (a row listed twice is updated once).
 void update_ids(connection& conn, std::string const& sql_prefix, std::vector<std::string> const& ids,
                 std::function<unsigned(sql::PreparedStatement&)> bind_first) {
     if (ids.empty()) return;
-    auto& update = conn.prepare(sql_prefix + " WHERE id IN (" + placeholders(ids.size()) + ")");
+    auto bucket = placeholder_bucket(ids.size());
+    auto& update = conn.prepare(sql_prefix + " WHERE id IN (" + placeholders(bucket) + ")");
     unsigned next = bind_first(update) + 1;
-    for (auto const& id : ids) update.setString(next++, id);
+    for (std::size_t i = 0; i < bucket; ++i) update.setString(next++, ids[std::min(i, ids.size() - 1)]);
     update.executeUpdate();
 }
 
@@ -33,7 +44,7 @@ void update_ids(connection& conn, std::string const& sql_prefix, std::vector<std
 
 async_outcome<void> mysql_repository::mark_sent(std::vector<std::string> message_ids, std::int64_t now) {
     return pool_.run<void>([ids = std::move(message_ids), now](connection& conn) {
-        return in_transaction(conn, [&]() -> outcome<void> {
+        return in_one_statement([&]() -> outcome<void> {
             update_ids(conn, "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1", ids,
                        [&](sql::PreparedStatement& s) {
                            s.setInt64(1, now);

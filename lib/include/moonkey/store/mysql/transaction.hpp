@@ -10,6 +10,13 @@ namespace moonkey::mysql {
 
 inline constexpr int transaction_attempts = 5;
 
+// True for the errors a unit of work is tried again after: deadlock, lock wait timeout, and a
+// unique-key race (a concurrent request inserted the same row first).
+inline bool retryable_error(int code) {
+    return code == server_error::deadlock || code == server_error::lock_wait_timeout ||
+           code == server_error::duplicate_entry;
+}
+
 // Returns fn()'s outcome, committed when it holds a value and rolled back when it holds an error.
 template <class Fn>
 auto in_transaction(connection& conn, Fn&& fn) -> decltype(fn()) {
@@ -26,10 +33,20 @@ auto in_transaction(connection& conn, Fn&& fn) -> decltype(fn()) {
         } catch (sql::SQLException const& e) {
             if (is_connection_lost(e.getErrorCode())) throw;
             conn.rollback();
-            bool retryable = e.getErrorCode() == server_error::deadlock ||
-                             e.getErrorCode() == server_error::lock_wait_timeout ||
-                             e.getErrorCode() == server_error::duplicate_entry;
-            if (!retryable || attempt == transaction_attempts) throw;
+            if (!retryable_error(e.getErrorCode()) || attempt == transaction_attempts) throw;
+        }
+    }
+}
+
+// Returns fn()'s outcome, for a unit of work that is a single autocommitted statement (atomic on
+// its own, one round trip instead of three): tried again like a transaction on the same errors.
+template <class Fn>
+auto in_one_statement(Fn&& fn) -> decltype(fn()) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return fn();
+        } catch (sql::SQLException const& e) {
+            if (!retryable_error(e.getErrorCode()) || attempt == transaction_attempts) throw;
         }
     }
 }
