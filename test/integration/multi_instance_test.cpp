@@ -458,9 +458,7 @@ BOOST_AUTO_TEST_CASE(limits_hold_across_instances) {
     for (int t = 0; t < 8; ++t)
         clients.emplace_back([&] {
             for (int i = next++; i < 200; i = next++) {
-                char suffix[5];
-                std::snprintf(suffix, sizeof suffix, "%04d", i);
-                auto status = login_via(lb.port, keys.test_secret, prefix + suffix).status;
+                auto status = login_via(lb.port, keys.test_secret, phone_in_prefix(prefix, i)).status;
                 (status == 200 ? accepted : status == 429 ? refused : other)++;
             }
         });

@@ -235,6 +235,11 @@ std::string unique_phone() {
     return std::string("+1650") + "2" + std::string(digits + 1);
 }
 
+std::string phone_in_prefix(std::string const& prefix, int i) {
+    auto digits = std::to_string(i % 10000);
+    return prefix + std::string(4 - digits.size(), '0') + digits;
+}
+
 std::string unique_email() {
     static std::atomic<unsigned> counter{0};
     std::string local = "user" + new_id("").substr(10) + std::to_string(counter++);

@@ -97,6 +97,10 @@ private:
 // Returns a phone number not used before in this process run (+1 415 55x xxxx, valid in the US).
 std::string unique_phone();
 
+// Returns the number `prefix` followed by `i` (0..9999) as four digits: "+1312555" and 7 make
+// "+13125550007", consecutive numbers in one prefix.
+std::string phone_in_prefix(std::string const& prefix, int i);
+
 // Returns an email address not used before.
 std::string unique_email();
 
