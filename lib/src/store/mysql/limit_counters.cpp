@@ -16,12 +16,6 @@ using result_set = std::unique_ptr<sql::ResultSet>;
 
 constexpr int cap_shards = 16;
 
-std::string placeholders(std::size_t n, std::string_view one) {
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i) out += (i ? ", " : "") + std::string(one);
-    return out;
-}
-
 // Returns the stored events of each existing subject (by hex key), locked until the transaction ends.
 std::map<std::string, event_log> lock_counters(connection& conn, std::vector<limit_check> const& checks) {
     auto& find = conn.prepare("SELECT LOWER(HEX(limit_key)), HEX(events) FROM rate_limits WHERE limit_key IN (" +

@@ -13,13 +13,6 @@
 namespace moonkey::mysql {
 namespace {
 
-// Returns "?,?,…" with `n` placeholders.
-std::string placeholders(std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
-    return out;
-}
-
 // Returns the number of placeholders for `n` ids: the next power of two, so that each connection
 // prepares a dozen `IN (…)` shapes rather than one per batch size (MariaDB caps prepared statements).
 std::size_t placeholder_bucket(std::size_t n) {

@@ -13,6 +13,12 @@ std::string hex(std::string_view bytes) {
 
 std::string hex(crypto::digest const& d) { return crypto::to_hex(d); }
 
+std::string placeholders(std::size_t n, std::string_view one) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out.append(i ? "," : "").append(one);
+    return out;
+}
+
 std::string unhex(std::string_view text) {
     auto nibble = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';

@@ -20,6 +20,10 @@ std::string hex(crypto::digest const& d);
 // Returns the raw bytes of a hex string (HEX() results); empty on malformed input.
 std::string unhex(std::string_view text);
 
+// Returns `n` copies of the placeholder `one` joined by commas, for IN lists and multi-row VALUES:
+// placeholders(3) is "?,?,?", placeholders(2, "(UNHEX(?), ?)") is "(UNHEX(?), ?),(UNHEX(?), ?)".
+std::string placeholders(std::size_t n, std::string_view one = "?");
+
 // The session columns every session query selects, in this order.
 inline constexpr char const* session_columns =
     "s.id, s.user_id, s.started_at, s.expires_at, s.last_active_at, s.factors, s.fingerprint_ip,"
