@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        mysql::worker_pool pool({*url, cfg.db_pool_size, cfg.db_timeout, cfg.db_queue_limit});
-        mysql::mysql_repository repo(pool);
+        mysql::worker_pool pool({*url, cfg.db_pool_size, cfg.db_timeout, cfg.db_queue_limit, cfg.db_queue_max_wait});
+        mysql::worker_pool batch_pool({*url, cfg.db_batch_workers, cfg.db_timeout, cfg.db_queue_limit,
+                                       cfg.db_queue_max_wait, cfg.db_batch_limit});
+        mysql::mysql_repository repo(pool, batch_pool);
         server srv(cfg, repo);
         auto& metrics = srv.metrics();
         metrics.add_gauge("moonkey_db_pool_size", "Database connections (worker threads).",
@@ -40,7 +42,17 @@ int main(int argc, char** argv) {
                           [&pool] { return static_cast<double>(pool.queued()); });
         metrics.add_gauge("moonkey_db_pool_waits", "Database jobs that found every connection busy (counter).",
                           [&pool] { return static_cast<double>(pool.waits()); });
+        metrics.add_gauge("moonkey_db_batches", "login_or_create batches run, one transaction each (counter).",
+                          [&batch_pool] { return static_cast<double>(batch_pool.batches().batches); });
+        metrics.add_gauge("moonkey_db_batched_requests", "login_or_create requests run in those batches (counter).",
+                          [&batch_pool] { return static_cast<double>(batch_pool.batches().jobs); });
+        metrics.add_gauge("moonkey_db_batches_run_alone",
+                          "Batches that failed and ran again request by request (counter).",
+                          [&batch_pool] { return static_cast<double>(batch_pool.batches().run_alone); });
+        metrics.add_gauge("moonkey_db_batch_queued", "login_or_create requests waiting for a batch.",
+                          [&batch_pool] { return static_cast<double>(batch_pool.queued()); });
         srv.run();
+        batch_pool.stop();
         pool.stop();
     } catch (std::exception const& e) {
         log::error("moonkeyd failed", {{"exception", e.what()}});

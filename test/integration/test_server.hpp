@@ -88,6 +88,7 @@ public:
 private:
     std::atomic<std::int64_t> offset_{0};
     std::unique_ptr<mysql::worker_pool> pool_;
+    std::unique_ptr<mysql::worker_pool> batch_pool_;
     std::unique_ptr<mysql::mysql_repository> repo_;
     std::unique_ptr<server> server_;
     std::thread thread_;

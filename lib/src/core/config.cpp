@@ -24,6 +24,11 @@ po::options_description describe_options() {
         ("db_pool_size", po::value<unsigned>()->default_value(16), "database connections (worker threads)")
         ("db_timeout", po::value<unsigned>()->default_value(3000), "database deadline per request, ms")
         ("db_queue_limit", po::value<unsigned>()->default_value(4096), "database jobs waiting before 503")
+        ("db_queue_max_wait", po::value<unsigned>()->default_value(250),
+            "ms the oldest database job may wait before new ones get 503 (admission control)")
+        ("db_batch_workers", po::value<unsigned>()->default_value(4),
+            "database connections that run login_or_create in batches (one commit per batch)")
+        ("db_batch_limit", po::value<unsigned>()->default_value(32), "login_or_create requests in one batch at most")
         ("secret", po::value<std::string>()->default_value(""), "server secret for code and token HMACs (32+ bytes)")
         ("secret_file", po::value<std::string>()->default_value(""), "file holding the server secret")
         ("sms_provider", po::value<std::string>()->default_value("console"), "SMS delivery: console, webhook or twilio")
@@ -172,6 +177,13 @@ outcome<config> to_config(po::variables_map const& vm, config_use use) {
         return fail(errc::invalid_request, "db_pool_size: must be 1..512");
     cfg.db_timeout = std::chrono::milliseconds(vm["db_timeout"].as<unsigned>());
     cfg.db_queue_limit = vm["db_queue_limit"].as<unsigned>();
+    cfg.db_queue_max_wait = std::chrono::milliseconds(vm["db_queue_max_wait"].as<unsigned>());
+    cfg.db_batch_workers = vm["db_batch_workers"].as<unsigned>();
+    if (cfg.db_batch_workers == 0 || cfg.db_batch_workers > 512)
+        return fail(errc::invalid_request, "db_batch_workers: must be 1..512");
+    cfg.db_batch_limit = vm["db_batch_limit"].as<unsigned>();
+    if (cfg.db_batch_limit == 0 || cfg.db_batch_limit > 1000)
+        return fail(errc::invalid_request, "db_batch_limit: must be 1..1000");
     cfg.secret = vm["secret"].as<std::string>();
     if (auto const& file = vm["secret_file"].as<std::string>(); !file.empty()) {
         auto secret = read_secret_file(file);

@@ -18,6 +18,9 @@ struct config {
     unsigned db_pool_size = 16;
     std::chrono::milliseconds db_timeout{3000};
     unsigned db_queue_limit = 4096;
+    std::chrono::milliseconds db_queue_max_wait{250};
+    unsigned db_batch_workers = 4;
+    unsigned db_batch_limit = 32;
     std::string secret;
     std::string sms_provider = "console";    // console, webhook, twilio
     std::string email_provider = "console";  // console, webhook, smtp

@@ -1,6 +1,7 @@
 #include "moonkey/store/mysql/mysql_repository.hpp"
 
 #include "moonkey/store/mysql/limit_counters.hpp"
+#include "moonkey/store/mysql/login_batch.hpp"
 #include "moonkey/store/mysql/row_codec.hpp"
 #include "moonkey/store/mysql/transaction.hpp"
 
@@ -11,98 +12,6 @@ namespace moonkey::mysql {
 namespace {
 
 using result_set = std::unique_ptr<sql::ResultSet>;
-
-struct method_table {
-    std::string table;
-    std::string column;
-};
-
-method_table table_of(channel via) {
-    return via == channel::sms ? method_table{"phone_numbers", "phone_number"} : method_table{"emails", "email"};
-}
-
-struct existing_method {
-    std::string method_id;
-    std::string user_id;
-    bool active;
-};
-
-std::optional<existing_method> find_method(connection& conn, login_request const& r) {
-    auto [table, column] = table_of(r.via);
-    auto& find = conn.prepare("SELECT m.id, m.user_id, u.status FROM " + table +
-                              " m JOIN users u ON u.id = m.user_id"
-                              " WHERE m.app_id = ? AND m.environment = ? AND m." + column + " = ?");
-    find.setString(1, r.owner.app_id);
-    find.setString(2, std::string(to_string(r.owner.env)));
-    find.setString(3, r.destination);
-    result_set rows(find.executeQuery());
-    if (!rows->next()) return std::nullopt;
-    return existing_method{rows->getString(1), rows->getString(2), rows->getString(3) == "active"};
-}
-
-existing_method create_user_with_method(connection& conn, login_request const& r) {
-    bool active = !r.requires_verification;
-    auto& user = conn.prepare(
-        "INSERT INTO users (id, app_id, environment, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
-    user.setString(1, r.new_user_id);
-    user.setString(2, r.owner.app_id);
-    user.setString(3, std::string(to_string(r.owner.env)));
-    user.setString(4, active ? "active" : "pending");
-    user.setInt64(5, r.now);
-    user.setInt64(6, r.now);
-    user.executeUpdate();
-
-    auto [table, column] = table_of(r.via);
-    auto& method = conn.prepare("INSERT INTO " + table + " (id, user_id, app_id, environment, " + column +
-                                ", created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    method.setString(1, r.new_method_id);
-    method.setString(2, r.new_user_id);
-    method.setString(3, r.owner.app_id);
-    method.setString(4, std::string(to_string(r.owner.env)));
-    method.setString(5, r.destination);
-    method.setInt64(6, r.now);
-    method.setInt64(7, r.now);
-    method.executeUpdate();
-    return existing_method{r.new_method_id, r.new_user_id, active};
-}
-
-void replace_code(connection& conn, login_request const& r, existing_method const& m) {
-    auto& upsert = conn.prepare(
-        "INSERT INTO otps (method_id, method_type, user_id, app_id, environment, code_digest, expires_at,"
-        " failed_attempts, used_at, fingerprint_ip, fingerprint_user_agent, created_at)"
-        " VALUES (?, ?, ?, ?, ?, UNHEX(?), ?, 0, NULL, ?, ?, ?)"
-        " ON DUPLICATE KEY UPDATE code_digest = VALUES(code_digest), expires_at = VALUES(expires_at),"
-        " failed_attempts = 0, used_at = NULL, fingerprint_ip = VALUES(fingerprint_ip),"
-        " fingerprint_user_agent = VALUES(fingerprint_user_agent), created_at = VALUES(created_at)");
-    upsert.setString(1, m.method_id);
-    upsert.setString(2, std::string(method_type_of(r.via)));
-    upsert.setString(3, m.user_id);
-    upsert.setString(4, r.owner.app_id);
-    upsert.setString(5, std::string(to_string(r.owner.env)));
-    upsert.setString(6, hex(r.code_digest(m.method_id)));
-    upsert.setInt64(7, r.expires_at);
-    upsert.setString(8, r.fingerprint.ip);
-    upsert.setString(9, r.fingerprint.user_agent);
-    upsert.setInt64(10, r.now);
-    upsert.executeUpdate();
-}
-
-void queue_message(connection& conn, login_request const& r, std::int64_t lease_until) {
-    auto& insert = conn.prepare(
-        "INSERT INTO outbox (id, app_id, environment, channel, destination, sealed_code, locale, expires_at,"
-        " lease_until, created_at) VALUES (?, ?, ?, ?, ?, UNHEX(?), ?, ?, ?, ?)");
-    insert.setString(1, r.message_id);
-    insert.setString(2, r.owner.app_id);
-    insert.setString(3, std::string(to_string(r.owner.env)));
-    insert.setString(4, std::string(to_string(r.via)));
-    insert.setString(5, r.destination);
-    insert.setString(6, hex(r.sealed_code));
-    insert.setString(7, r.locale);
-    insert.setInt64(8, r.expires_at);
-    insert.setInt64(9, lease_until);
-    insert.setInt64(10, r.now);
-    insert.executeUpdate();
-}
 
 void insert_keys(connection& conn, std::string const& app_id, std::vector<new_app_key> const& keys, std::int64_t now) {
     auto& key = conn.prepare(
@@ -148,28 +57,7 @@ async_outcome<std::optional<api_key_record>> mysql_repository::find_api_key(cryp
 }
 
 async_outcome<login_result> mysql_repository::login_or_create(login_request request) {
-    return pool_.run<login_result>([r = std::move(request)](connection& conn) {
-        return in_transaction(conn, [&]() -> outcome<login_result> {
-            if (auto passed = enforce_limits(conn, r.limits, r.now); !passed) return passed.error();
-            login_result result;
-            auto method = find_method(conn, r);
-            if (!method && !r.create_if_missing) {
-                if (r.via == channel::sms)
-                    return fail(errc::phone_number_not_found, "no user has this phone number; use login_or_create");
-                return fail(errc::email_not_found, "no user has this email; use login_or_create");
-            }
-            if (!method) {
-                method = create_user_with_method(conn, r);
-                result.user_created = true;
-            }
-            replace_code(conn, r, *method);
-            if (r.queue_message) queue_message(conn, r, r.lease_until);
-            result.user_id = method->user_id;
-            result.method_id = method->method_id;
-            result.active = method->active;
-            return result;
-        });
-    });
+    return batch_pool_.run_batched(login_batch, std::move(request));
 }
 
 async_outcome<void> mysql_repository::create_app(std::string app_id, std::string name, std::vector<new_app_key> keys,

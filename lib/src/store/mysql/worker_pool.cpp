@@ -4,6 +4,8 @@
 
 #include <cppconn/exception.h>
 
+#include <algorithm>
+
 namespace moonkey::mysql {
 namespace {
 
@@ -57,13 +59,17 @@ std::size_t worker_pool::queued() const {
     return queue_.size();
 }
 
+std::chrono::steady_clock::duration worker_pool::oldest_wait(std::chrono::steady_clock::time_point now) const {
+    return queue_.empty() ? std::chrono::steady_clock::duration::zero() : now - queue_.front()->enqueued;
+}
+
 void worker_pool::submit(std::unique_ptr<job> j) {
     error refusal{errc::service_unavailable, ""};
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
             refusal.message = "the server is shutting down; retry on another instance";
-        } else if (queue_.size() >= opts_.queue_limit) {
+        } else if (queue_.size() >= opts_.queue_limit || oldest_wait(j->enqueued) > opts_.max_queue_wait) {
             refusal.message = "the server is overloaded; retry shortly";
         } else {
             if (busy_.load(std::memory_order_relaxed) + queue_.size() >= opts_.workers)
@@ -73,7 +79,30 @@ void worker_pool::submit(std::unique_ptr<job> j) {
             return;
         }
     }
-    j->run(nullptr, &refusal);
+    j->refuse(refusal);
+}
+
+worker_pool::batch_statistics worker_pool::batches() const {
+    return {batches_.load(std::memory_order_relaxed), batched_jobs_.load(std::memory_order_relaxed),
+            batches_run_alone_.load(std::memory_order_relaxed)};
+}
+
+void worker_pool::count_batch(std::size_t jobs, bool ran_alone) {
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    batched_jobs_.fetch_add(jobs, std::memory_order_relaxed);
+    if (ran_alone) batches_run_alone_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<std::unique_ptr<worker_pool::job>> worker_pool::take_companions(job const& first) {
+    std::vector<std::unique_ptr<job>> companions;
+    auto const* key = first.batch_key();
+    if (!key) return companions;
+    for (auto& waiting : queue_) {
+        if (companions.size() + 1 >= opts_.batch_limit) break;
+        if (waiting->batch_key() == key) companions.push_back(std::move(waiting));
+    }
+    if (!companions.empty()) std::erase(queue_, nullptr);
+    return companions;
 }
 
 connection* worker_pool::ensure_connection(std::unique_ptr<connection>& conn, std::uint64_t& epoch, error& reason) {
@@ -101,21 +130,27 @@ void worker_pool::work() {
     std::uint64_t epoch = 0;
     for (;;) {
         std::unique_ptr<job> next;
+        std::vector<std::unique_ptr<job>> companions;  // younger than next: its deadline covers them
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) break;
             next = std::move(queue_.front());
             queue_.pop_front();
+            companions = take_companions(*next);
         }
         busy_.fetch_add(1, std::memory_order_relaxed);
         error reason{errc::service_unavailable, ""};
+        connection* c = nullptr;
         if (std::chrono::steady_clock::now() - next->enqueued > opts_.deadline) {
             reason.message = "the database did not answer in time; retry shortly";
-            next->run(nullptr, &reason);
-        } else if (auto* c = ensure_connection(conn, epoch, reason); !c) {
-            next->run(nullptr, &reason);
-        } else if (!next->run(c, nullptr)) {
+        } else {
+            c = ensure_connection(conn, epoch, reason);
+        }
+        if (!c) {
+            next->refuse(reason);
+            for (auto& companion : companions) companion->refuse(reason);
+        } else if (!next->run(*c, companions, *this)) {
             conn.reset();
             lost_epoch_.fetch_add(1);
         }

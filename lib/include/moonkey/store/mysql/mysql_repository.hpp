@@ -1,5 +1,6 @@
 #pragma once
-// The repository on MySQL/MariaDB: each call is one job on the worker pool.
+// The repository on MySQL/MariaDB: each call is one job on the worker pool; login_or_create runs in
+// batches on its own pool (few workers, so that concurrent requests wait together and share a commit).
 
 #include "moonkey/store/mysql/mysql_idempotency_repository.hpp"
 #include "moonkey/store/mysql/mysql_user_repository.hpp"
@@ -10,7 +11,9 @@ namespace moonkey::mysql {
 
 class mysql_repository final : public repository {
 public:
-    explicit mysql_repository(worker_pool& pool) : pool_(pool), users_(pool), idempotency_(pool) {}
+    mysql_repository(worker_pool& pool, worker_pool& batch_pool)
+        : pool_(pool), batch_pool_(batch_pool), users_(pool), idempotency_(pool) {}
+    explicit mysql_repository(worker_pool& pool) : mysql_repository(pool, pool) {}
 
     async_outcome<std::optional<api_key_record>> find_api_key(crypto::digest digest) override;
     async_outcome<login_result> login_or_create(login_request request) override;
@@ -42,6 +45,7 @@ public:
 
 private:
     worker_pool& pool_;
+    worker_pool& batch_pool_;
     mysql_user_repository users_;
     mysql_idempotency_repository idempotency_;
 };
