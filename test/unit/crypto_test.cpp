@@ -2,8 +2,13 @@
 
 #include "moonkey/core/crypto.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
+#include <thread>
+#include <vector>
 
 using namespace moonkey;
 using namespace std::literals;
@@ -42,6 +47,20 @@ BOOST_AUTO_TEST_CASE(hmac_sha256_rfc4231_vectors) {
 BOOST_AUTO_TEST_CASE(hmac_sha256_accepts_an_empty_key) {
     BOOST_TEST(crypto::to_hex(crypto::hmac_sha256("", ""))
                == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+BOOST_AUTO_TEST_CASE(hmac_sha256_uses_only_the_key_of_each_call) {
+    // Every thread reuses one context: no key may carry over into the next MAC, an empty one least of all.
+    auto const jefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"s;
+    auto const empty = "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"s;
+    BOOST_TEST(crypto::to_hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?")) == jefe);
+    BOOST_TEST(crypto::to_hex(crypto::hmac_sha256("", "")) == empty);
+    BOOST_TEST(crypto::to_hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?")) == jefe);
+    std::string in_thread;
+    std::thread([&] {
+        in_thread = crypto::to_hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?"));
+    }).join();
+    BOOST_TEST(in_thread == jefe);
 }
 
 BOOST_AUTO_TEST_CASE(to_hex_is_lower_case) {
@@ -141,6 +160,62 @@ BOOST_AUTO_TEST_CASE(random_bytes_fills_the_buffer) {
     crypto::random_bytes(b);
     BOOST_TEST(a != b);  // equal only with probability 2^-512
     crypto::random_bytes({});
+}
+
+BOOST_AUTO_TEST_CASE(random_bytes_never_hands_out_the_same_bytes_twice) {
+    // Small draws come from a per-thread block refilled as it runs out: 1000 draws of 16 bytes cross
+    // many refills, and any two equal draws (probability about 2^-108) would mean bytes served twice.
+    std::set<std::array<std::uint8_t, 16>> seen;
+    for (int i = 0; i < 1000; ++i) {
+        std::array<std::uint8_t, 16> draw{};
+        crypto::random_bytes(draw);
+        BOOST_TEST_REQUIRE(seen.insert(draw).second);
+        // Draws of other sizes in between, some too large for the block.
+        std::vector<std::uint8_t> other(static_cast<std::size_t>(i % 7 == 0 ? 300 + i : 1 + i % 250));
+        crypto::random_bytes(other);
+    }
+    std::vector<std::uint8_t> large(100000);
+    crypto::random_bytes(large);
+    BOOST_TEST(std::set<std::uint8_t>(large.begin(), large.end()).size() == 256u);
+}
+
+BOOST_AUTO_TEST_CASE(threads_draw_different_bytes) {
+    std::array<std::uint8_t, 32> here{};
+    std::array<std::uint8_t, 32> there{};
+    crypto::random_bytes(here);
+    std::thread([&] { crypto::random_bytes(there); }).join();
+    BOOST_TEST(here != there);
+}
+
+BOOST_AUTO_TEST_CASE(a_forked_child_draws_other_bytes_than_its_parent) {
+    std::array<std::uint8_t, 1> first{};
+    crypto::random_bytes(first);  // the parent now holds drawn bytes not yet handed out
+    int fds[2];
+    BOOST_TEST_REQUIRE(::pipe(fds) == 0);
+    pid_t const child = ::fork();
+    BOOST_TEST_REQUIRE(child >= 0);
+    if (child == 0) {
+        std::array<std::uint8_t, 32> drawn{};
+        crypto::random_bytes(drawn);
+        auto const written = ::write(fds[1], drawn.data(), drawn.size());
+        ::_exit(written == static_cast<ssize_t>(drawn.size()) ? 0 : 1);
+    }
+    ::close(fds[1]);
+    std::array<std::uint8_t, 32> in_child{};
+    std::size_t got = 0;
+    while (got < in_child.size()) {
+        auto const n = ::read(fds[0], in_child.data() + got, in_child.size() - got);
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    BOOST_TEST_REQUIRE(got == in_child.size());
+    BOOST_TEST(WIFEXITED(status));
+    std::array<std::uint8_t, 32> in_parent{};
+    crypto::random_bytes(in_parent);
+    BOOST_TEST(in_parent != in_child);
 }
 
 BOOST_AUTO_TEST_CASE(random_base62_has_the_length_and_alphabet) {

@@ -3,7 +3,9 @@
 #include "moonkey/domain/ksuid.hpp"
 
 #include <algorithm>
+#include <random>
 #include <set>
+#include <vector>
 
 using namespace moonkey;
 
@@ -17,6 +19,21 @@ std::array<std::uint8_t, 20> raw_from_hex(std::string_view hex) {
     for (std::size_t i = 0; i < raw.size(); ++i)
         raw[i] = static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(2 * i, 2)), nullptr, 16));
     return raw;
+}
+
+// The plain form of the encoding: long division of the big-endian bytes by 62, one digit per pass.
+std::string base62_by_single_digits(std::array<std::uint8_t, 20> number) {
+    std::string out(27, '0');
+    for (std::size_t digit = out.size(); digit-- > 0;) {
+        std::uint32_t remainder = 0;
+        for (auto& byte : number) {
+            std::uint32_t const accumulator = (remainder << 8) | byte;
+            byte = static_cast<std::uint8_t>(accumulator / 62);
+            remainder = accumulator % 62;
+        }
+        out[digit] = base62_alphabet[remainder];
+    }
+    return out;
 }
 
 }  // namespace
@@ -36,6 +53,29 @@ BOOST_AUTO_TEST_CASE(encodes_known_vectors) {
     BOOST_TEST(encode_ksuid(one) == "000000000000000000000000001");
     one.back() = 62;
     BOOST_TEST(encode_ksuid(one) == "000000000000000000000000010");
+}
+
+BOOST_AUTO_TEST_CASE(encodes_like_division_by_62) {
+    // Random payloads, every single set byte and bit patterns near the top: each limb and carry.
+    std::mt19937_64 rng(20140513);
+    std::vector<std::array<std::uint8_t, 20>> inputs;
+    for (int i = 0; i < 5000; ++i) {
+        std::array<std::uint8_t, 20> raw{};
+        for (auto& b : raw) b = static_cast<std::uint8_t>(rng());
+        inputs.push_back(raw);
+    }
+    for (std::size_t at = 0; at < 20; ++at) {
+        for (std::uint8_t const value :
+             {std::uint8_t{1}, std::uint8_t{61}, std::uint8_t{62}, std::uint8_t{0xff}}) {
+            std::array<std::uint8_t, 20> raw{};
+            raw[at] = value;
+            inputs.push_back(raw);
+            raw.fill(0xff);
+            raw[at] = static_cast<std::uint8_t>(0xff - value);
+            inputs.push_back(raw);
+        }
+    }
+    for (auto const& raw : inputs) BOOST_TEST_REQUIRE(encode_ksuid(raw) == base62_by_single_digits(raw));
 }
 
 BOOST_AUTO_TEST_CASE(new_id_has_prefix_length_and_alphabet) {

@@ -59,6 +59,38 @@ BOOST_AUTO_TEST_CASE(reports_number_types) {
     BOOST_TEST(parse_ok("+4915123456789").type == "mobile");
 }
 
+BOOST_AUTO_TEST_CASE(finds_the_region_among_those_sharing_a_country_code) {
+    // Each of these calling codes serves several regions: the number's own patterns decide.
+    BOOST_TEST(parse_ok("+18762345678").region == "JM");
+    BOOST_TEST(parse_ok("+441624812345").region == "IM");
+    BOOST_TEST(parse_ok("+447911123456").region == "GG");
+    BOOST_TEST(parse_ok("+77011234567").region == "KZ");
+    BOOST_TEST(parse_ok("+61891641234").region == "CX");
+    BOOST_TEST(parse_ok("+262692123456").region == "RE");
+    auto const toll_free = parse_ok("+80012345678");  // non-geographic: the "world" region
+    BOOST_TEST(toll_free.region == "001");
+    BOOST_TEST(toll_free.type == "toll_free");
+}
+
+BOOST_AUTO_TEST_CASE(reports_the_types_the_sms_policy_refuses) {
+    BOOST_TEST(parse_ok("+19005550123").type == "premium_rate");
+    BOOST_TEST(parse_ok("+33812345678").type == "premium_rate");
+    BOOST_TEST(parse_ok("+16135550123").type == "fixed_line_or_mobile");
+}
+
+BOOST_AUTO_TEST_CASE(drops_a_national_prefix_after_the_country_code) {
+    BOOST_TEST(parse_ok("+44 020 7946 0958").e164 == "+442079460958");
+    BOOST_TEST(parse_ok("+114155552671").e164 == "+14155552671");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_numbers_of_a_possible_length_that_match_no_pattern) {
+    // NANPA exchanges never start with 0 or 1; ten digits are a possible length all the same.
+    expect_invalid("+14150552671", "not a valid number for its country code");
+    expect_invalid("+14151552671", "not a valid number for its country code");
+    expect_invalid("+3969812345678", "not a valid number for its country code");
+    expect_invalid("+8001234567", "too short for its country code");
+}
+
 BOOST_AUTO_TEST_CASE(strips_formatting_characters) {
     BOOST_TEST(parse_ok("+1 (415) 555-2671").e164 == "+14155552671");
     BOOST_TEST(parse_ok("+44 20 7946 0958").e164 == "+442079460958");

@@ -11,6 +11,10 @@ BOOST_AUTO_TEST_SUITE(trusted_proxies_suite)
 BOOST_AUTO_TEST_CASE(the_peer_is_the_client_when_no_proxy_is_trusted) {
     auto none = trusted_proxies::parse("").value();
     BOOST_TEST(none.client_address("127.0.0.1", "198.51.100.7") == "127.0.0.1");
+    BOOST_TEST(none.client_address("::ffff:192.0.2.1", "198.51.100.7") == "192.0.2.1");
+    BOOST_TEST(none.client_address("2001:DB8::5", "198.51.100.7") == "2001:db8::5");
+    BOOST_TEST(none.client_address("not an address", "198.51.100.7") == "not an address");
+    BOOST_TEST(none.client_address("", "198.51.100.7") == "");
 }
 
 BOOST_AUTO_TEST_CASE(a_trusted_peer_hands_over_to_x_forwarded_for) {

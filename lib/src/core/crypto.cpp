@@ -1,14 +1,16 @@
 #include "moonkey/core/crypto.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -43,6 +45,108 @@ cipher_ctx new_cipher_ctx() {
     return ctx;
 }
 
+// The algorithms, fetched once. OpenSSL 3 resolves a legacy getter such as EVP_sha256() by name in
+// its provider tables (locks, a hash lookup, reference counts) at every init call; a fetched object
+// skips that and may be shared by every thread.
+struct fetched_algorithms {
+    fetched_algorithms() {
+        if (!sha256 || !aes_256_gcm || !hmac) openssl_failed("EVP_*_fetch");
+    }
+    ~fetched_algorithms() {
+        EVP_MD_free(sha256);
+        EVP_CIPHER_free(aes_256_gcm);
+        EVP_MAC_free(hmac);
+    }
+    fetched_algorithms(fetched_algorithms const&) = delete;
+    fetched_algorithms& operator=(fetched_algorithms const&) = delete;
+
+    EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    EVP_CIPHER* aes_256_gcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+};
+
+fetched_algorithms const& algorithms() {
+    static fetched_algorithms const fetched;
+    return fetched;
+}
+
+struct mac_ctx_deleter {
+    void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+using mac_ctx = std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter>;
+
+// Returns an HMAC context set to SHA-256, to be keyed by each use.
+mac_ctx new_hmac_sha256_ctx() {
+    mac_ctx ctx(EVP_MAC_CTX_new(algorithms().hmac));
+    if (!ctx) openssl_failed("EVP_MAC_CTX_new");
+    char digest_name[] = "SHA256";
+    OSSL_PARAM const params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (EVP_MAC_CTX_set_params(ctx.get(), params) != 1) openssl_failed("EVP_MAC_CTX_set_params");
+    return ctx;
+}
+
+// CSPRNG bytes for one thread, drawn from RAND_bytes a block at a time. A RAND_bytes call costs about
+// a microsecond whatever its size up to a kilobyte (locks, the DRBG's generate and update, its fork
+// check), and a request takes a dozen small draws (ids, a nonce, a code).
+// Bytes are wiped from the block as they are handed out, so the block never holds bytes already in
+// use; a forked child wipes the block it inherited (pthread_atfork), so parent and child never hand
+// out the same bytes.
+class random_pool {
+public:
+    void take(std::span<std::uint8_t> out) {
+        if (out.size() > direct_limit) return draw(out);
+        if (out.size() > available_) refill();
+        auto* const from = block_.data() + (block_.size() - available_);
+        std::memcpy(out.data(), from, out.size());
+        OPENSSL_cleanse(from, out.size());
+        available_ -= out.size();
+    }
+
+    void discard() {
+        OPENSSL_cleanse(block_.data(), block_.size());
+        available_ = 0;
+    }
+
+    ~random_pool() { discard(); }
+
+private:
+    static constexpr std::size_t block_size = 1024;
+    // Larger draws gain nothing from the block and would empty it.
+    static constexpr std::size_t direct_limit = block_size / 4;
+
+    static void draw(std::span<std::uint8_t> out) {
+        while (!out.empty()) {
+            auto const chunk = std::min<std::size_t>(out.size(), INT_MAX);
+            if (RAND_bytes(out.data(), static_cast<int>(chunk)) != 1) {
+                std::fputs("moonkey: the CSPRNG failed; aborting\n", stderr);
+                std::abort();
+            }
+            out = out.subspan(chunk);
+        }
+    }
+
+    void refill() {
+        discard();
+        draw(block_);
+        available_ = block_.size();
+    }
+
+    std::array<std::uint8_t, block_size> block_{};
+    std::size_t available_ = 0;
+};
+
+thread_local random_pool thread_random_pool;
+
+void register_fork_wipe() {
+    // In the child only the forking thread exists; its pool is the one to wipe.
+    static int const registered = pthread_atfork(nullptr, nullptr, [] { thread_random_pool.discard(); });
+    if (registered != 0) {
+        std::fputs("moonkey: pthread_atfork failed; aborting\n", stderr);
+        std::abort();
+    }
+}
+
 // Holds the AES key derived from a secret and wipes it on scope exit.
 struct seal_key {
     explicit seal_key(std::string_view secret) {
@@ -66,7 +170,7 @@ int base64_value(char c) {
 digest sha256(std::string_view data) {
     digest out{};
     unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha256(), nullptr) != 1)
+    if (EVP_Digest(data.data(), data.size(), out.data(), &size, algorithms().sha256, nullptr) != 1)
         openssl_failed("EVP_Digest");
     return out;
 }
@@ -74,25 +178,22 @@ digest sha256(std::string_view data) {
 digest hmac_sha256(std::string_view key, std::string_view data) {
     // Some OpenSSL 3.0 releases reject a null key pointer even with length 0.
     static unsigned char const empty_key = 0;
+    // (A null key would also mean "keep the previous key" to EVP_MAC_init, which reuses the context.)
     unsigned char const* key_bytes = key.empty() ? &empty_key : bytes_of(key);
+    // One context per thread, keyed again by every call: creating one costs more than the MAC.
+    thread_local mac_ctx const ctx = new_hmac_sha256_ctx();
     digest out{};
-    unsigned int size = 0;
-    if (HMAC(EVP_sha256(), key_bytes, static_cast<int>(key.size()), bytes_of(data), data.size(), out.data(),
-             &size)
-        == nullptr)
-        openssl_failed("HMAC");
+    std::size_t size = 0;
+    if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) != 1) openssl_failed("EVP_MAC_init");
+    if (EVP_MAC_update(ctx.get(), bytes_of(data), data.size()) != 1) openssl_failed("EVP_MAC_update");
+    if (EVP_MAC_final(ctx.get(), out.data(), &size, out.size()) != 1 || size != out.size())
+        openssl_failed("EVP_MAC_final");
     return out;
 }
 
 void random_bytes(std::span<std::uint8_t> out) {
-    while (!out.empty()) {
-        auto const chunk = std::min<std::size_t>(out.size(), INT_MAX);
-        if (RAND_bytes(out.data(), static_cast<int>(chunk)) != 1) {
-            std::fputs("moonkey: the CSPRNG failed; aborting\n", stderr);
-            std::abort();
-        }
-        out = out.subspan(chunk);
-    }
+    register_fork_wipe();
+    thread_random_pool.take(out);
 }
 
 std::uint32_t random_below(std::uint32_t bound) {
@@ -193,8 +294,8 @@ std::string seal(std::string_view secret, std::string_view plaintext) {
 
     auto const ctx = new_cipher_ctx();
     int size = 0;
-    if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(), out) != 1)
-        openssl_failed("EVP_EncryptInit_ex");
+    if (EVP_EncryptInit_ex2(ctx.get(), algorithms().aes_256_gcm, key.bytes.data(), out, nullptr) != 1)
+        openssl_failed("EVP_EncryptInit_ex2");
     if (!plaintext.empty()
         && EVP_EncryptUpdate(ctx.get(), out + nonce_size, &size, bytes_of(plaintext),
                              static_cast<int>(plaintext.size()))
@@ -221,8 +322,8 @@ std::optional<std::string> open(std::string_view secret, std::string_view box) {
     std::string plaintext(ciphertext.size(), '\0');
     auto const out = reinterpret_cast<unsigned char*>(plaintext.data());
     int size = 0;
-    if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(), nonce) != 1)
-        openssl_failed("EVP_DecryptInit_ex");
+    if (EVP_DecryptInit_ex2(ctx.get(), algorithms().aes_256_gcm, key.bytes.data(), nonce, nullptr) != 1)
+        openssl_failed("EVP_DecryptInit_ex2");
     if (!ciphertext.empty()
         && EVP_DecryptUpdate(ctx.get(), out, &size, bytes_of(ciphertext), static_cast<int>(ciphertext.size()))
                != 1)

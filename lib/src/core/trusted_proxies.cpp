@@ -77,6 +77,10 @@ bool trusted_proxies::contains(ip::address const& address) const {
 }
 
 std::string trusted_proxies::client_address(std::string_view peer, std::string_view forwarded_for) const {
+    // With no proxy to trust, an IPv4 peer is the answer as it stands: parsing and printing it again
+    // would give the same text, or fail and give it back. (IPv6 text still takes that way, which turns
+    // the IPv4-mapped ::ffff:a.b.c.d into a.b.c.d.)
+    if (networks_.empty() && peer.find(':') == std::string_view::npos) return std::string(peer);
     auto believed = parse_address(peer);
     if (!believed) return std::string(peer);
     while (contains(*believed) && !forwarded_for.empty()) {

@@ -25,22 +25,32 @@ std::uint32_t ksuid_timestamp(std::int64_t unix_seconds) {
     return static_cast<std::uint32_t>(since_epoch);
 }
 
+// Writes the 27 base62 digits of the 160-bit big-endian number `raw` to `out`. Long division of the
+// number, held as five 32-bit limbs, by 62^5 per pass: each pass yields five digits (27 digits take six
+// passes, not the 27 of a division by 62), and 62^27 > 2^160, so 27 digits always suffice.
+void write_base62(std::array<std::uint8_t, 20> const& raw, char* out) {
+    constexpr std::uint64_t five_digits = 62ULL * 62 * 62 * 62 * 62;  // 916,132,832 < 2^32
+    std::array<std::uint32_t, 5> limbs{};
+    for (std::size_t i = 0; i < raw.size(); ++i) limbs[i / 4] = (limbs[i / 4] << 8) | raw[i];
+    for (std::size_t left = encoded_size; left > 0;) {
+        std::uint64_t remainder = 0;
+        for (auto& limb : limbs) {
+            std::uint64_t const accumulator = (remainder << 32) | limb;
+            limb = static_cast<std::uint32_t>(accumulator / five_digits);
+            remainder = accumulator % five_digits;
+        }
+        for (int digit = 0; digit < 5 && left > 0; ++digit) {
+            out[--left] = base62_alphabet[remainder % 62];
+            remainder /= 62;
+        }
+    }
+}
+
 }  // namespace
 
 std::string encode_ksuid(std::array<std::uint8_t, 20> const& raw) {
-    // Long division of the 160-bit big-endian number by 62, one base62 digit per pass;
-    // 62^27 > 2^160, so 27 digits always suffice.
-    auto number = raw;
     std::string out(encoded_size, '0');
-    for (std::size_t digit = encoded_size; digit-- > 0;) {
-        std::uint32_t remainder = 0;
-        for (auto& byte : number) {
-            std::uint32_t const accumulator = (remainder << 8) | byte;
-            byte = static_cast<std::uint8_t>(accumulator / 62);
-            remainder = accumulator % 62;
-        }
-        out[digit] = base62_alphabet[remainder];
-    }
+    write_base62(raw, out.data());
     return out;
 }
 
@@ -50,7 +60,10 @@ std::string new_id(std::string_view prefix, std::int64_t unix_seconds) {
     for (std::size_t i = 0; i < timestamp_size; ++i)
         raw[i] = static_cast<std::uint8_t>(timestamp >> (8 * (timestamp_size - 1 - i)));
     crypto::random_bytes(std::span(raw).subspan(timestamp_size));
-    return std::string(prefix) + encode_ksuid(raw);
+    std::string id(prefix.size() + encoded_size, '0');
+    prefix.copy(id.data(), prefix.size());
+    write_base62(raw, id.data() + prefix.size());
+    return id;
 }
 
 std::string new_id(std::string_view prefix) {

@@ -93,10 +93,10 @@ async_outcome<login_output> otp_service::issue(api_key_record const& caller, log
         request.limits = plan_send_limits(caller.settings.limits, subject, now);
     }
 
-    auto stored = co_await repo_.login_or_create(request);
-    if (!stored) co_return stored.error();
-
-    if (!sandbox) delivery_.enqueue(outbound_message{
+    // The message is made before the request goes to the repository, which takes it by value: moved
+    // there rather than copied (its strings, the digest function and the limit plan).
+    std::optional<outbound_message> message;
+    if (!sandbox) message = outbound_message{
         .id = request.message_id,
         .owner = caller.owner,
         .via = input.via,
@@ -108,7 +108,11 @@ async_outcome<login_output> otp_service::issue(api_key_record const& caller, log
         .style = message_style_of(caller.app_name, caller.settings),
         .attempts = 0,
         .lease_until = request.lease_until,
-    });
+    };
+    auto stored = co_await repo_.login_or_create(std::move(request));
+    if (!stored) co_return stored.error();
+
+    if (message) delivery_.enqueue(std::move(*message));
     co_return login_output{stored->user_id, stored->method_id, stored->user_created, stored->active};
 }
 

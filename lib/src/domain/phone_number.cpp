@@ -126,13 +126,17 @@ outcome<phone_number> parse_phone_number(std::string_view input) {
     // "ZZ" (unknown region): the number must carry its own country code.
     if (auto const status = util.Parse(*digits, "ZZ", &number); status != PhoneNumberUtil::NO_PARSING_ERROR)
         return invalid(parse_error_message(status));
-    if (!util.IsValidNumber(number))
+    // GetNumberType is "the type of a valid phone number, or UNKNOWN if it is invalid": the same test
+    // as IsValidNumber, which would first cost as much again (each finds the number's region, for +1
+    // by trying the NANPA regions' patterns in turn, then matches the region's type patterns).
+    auto const type = util.GetNumberType(number);
+    if (type == PhoneNumberUtil::UNKNOWN)
         return invalid(invalid_number_message(util.IsPossibleNumberWithReason(number)));
 
     phone_number result;
     util.Format(number, PhoneNumberUtil::E164, &result.e164);
     util.GetRegionCodeForNumber(number, &result.region);
-    result.type = type_name(util.GetNumberType(number));
+    result.type = type_name(type);
     return result;
 }
 
