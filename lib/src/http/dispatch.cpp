@@ -39,13 +39,15 @@ bool is_ascii_target(std::string_view target) {
     });
 }
 
+constexpr std::string_view x_request_id = "X-Request-Id";
+
 }  // namespace
 
 std::string request_id_of(request const& req) {
     auto given = req["X-Request-Id"];
     bool valid = !given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), is_request_id_char);
     if (valid) return std::string(given);
-    return "req_" + crypto::random_base62(22);
+    return "req_" + crypto::random_base62(22);  // random_bytes serves it from a per-thread CSPRNG block
 }
 
 boost::asio::awaitable<dispatch_result> dispatch(router const& routes, request const& req, core_services& services,
@@ -80,21 +82,22 @@ boost::asio::awaitable<dispatch_result> dispatch(router const& routes, request c
             route};
     }
 
-    request_context ctx{req, request_id, std::move(peer_address), services, std::move(match.params)};
+    request_context ctx{req, std::move(request_id), std::move(peer_address), services, std::move(match.params)};
     try {
         auto res = co_await match.found->h(ctx);
         res.version(version);
-        res.set("X-Request-Id", request_id);
+        // Handlers build their answers with the id already (json_response): set it only when missing.
+        if (res[x_request_id] != ctx.request_id) res.set(x_request_id, ctx.request_id);
         co_return dispatch_result{std::move(res), route};
     } catch (std::exception const& e) {
-        log::error("request failed", {{"request_id", request_id}, {"route", route}, {"exception", e.what()}});
+        log::error("request failed", {{"request_id", ctx.request_id}, {"route", route}, {"exception", e.what()}});
     } catch (...) {
-        log::error("request failed", {{"request_id", request_id}, {"route", route}});
+        log::error("request failed", {{"request_id", ctx.request_id}, {"route", route}});
     }
     co_return dispatch_result{
         error_response(fail(errc::internal_server_error,
-                            "the server failed on this request; report request id " + request_id),
-                       request_id, version),
+                            "the server failed on this request; report request id " + ctx.request_id),
+                       ctx.request_id, version),
         route};
 }
 

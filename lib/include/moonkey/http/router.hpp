@@ -24,12 +24,13 @@ public:
         std::string pattern;
         std::vector<std::string> segments;
         handler h;
+        bool literal;  // no {name} segment: the path must equal the pattern
     };
 
     struct match_result {
         route const* found = nullptr;                              // set on a match
         bool path_known = false;                                   // some route has this path
-        std::string allow;                                         // methods of that path, for 405
+        std::string allow;                                         // methods of that path, if not found
         std::vector<std::pair<std::string, std::string>> params;  // of the match
     };
 
