@@ -86,24 +86,44 @@ wait_ok "http://127.0.0.1:$hello_port/healthz" "$hello_pid" || { cat "$work/hell
 wait_ok "http://127.0.0.1:$mk_port/healthz" "$mk_pid" || { tail "$work/moonkeyd.log" >&2; exit 1; }
 
 machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
+machine_steal() { awk '/^cpu / {print $9; exit}' /proc/stat; }
+# thread_ticks PID: "TID:TICKS ..." for each thread that has used CPU (SO_REUSEPORT spreads connections
+# by a hash: when one core's thread gets most of them, it saturates while the other idles)
+thread_ticks() {
+    local t s
+    for t in /proc/"$1"/task/*; do
+        s=$(cat "$t/stat"); s=${s##*) }
+        echo "$s" | awk -v t="${t##*/}" '$12 + $13 > 0 {printf "%s:%d ", t, $12 + $13}'
+    done
+}
 
 # run NAME PID PORT: one wrk run; appends "NAME req/s CPU-us/req" to $work/runs, and prints besides the
 # share of both cores busy with neither the server nor wrk (another process disturbing the run).
 run() {
-    local name=$1 pid=$2 port=$3 c0 c1 m0 m1 rps
+    local name=$1 pid=$2 port=$3 c0 c1 m0 m1 st0 st1 th0 th1 rps
     c0=$(cpu_ticks "$pid")
     m0=$(machine_busy)
+    st0=$(machine_steal)
+    th0=$(thread_ticks "$pid")
     bash -c 'wrk "$@"; times >&3' wrk -t2 -c"$connections" -d"${secs}s" --latency -s bench/healthz.lua \
         "http://127.0.0.1:$port/healthz" >"$work/wrk.txt" 2>&1 3>"$work/wrk.times"
     c1=$(cpu_ticks "$pid")
     m1=$(machine_busy)
+    st1=$(machine_steal)
+    th1=$(thread_ticks "$pid")
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")
     if grep -q 'Non-2xx\|Socket errors' "$work/wrk.txt"; then echo "healthz_pair: errors in $name:" >&2; cat "$work/wrk.txt" >&2; fi
     local wrk_s  # user + system seconds of wrk (second line of `times`: the children)
     wrk_s=$(sed -n 2p "$work/wrk.times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } print n }')
+    local threads  # each busy thread's share of a core during the run
+    threads=$(awk -v a="$th0" -v b="$th1" -v t="$clk_tck" -v s="$secs" 'BEGIN {
+        n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], kv, ":"); before[kv[1]] = kv[2] }
+        n = split(b, y, " "); for (i = 1; i <= n; i++) { split(y[i], kv, ":"); d = kv[2] - before[kv[1]]
+            if (d > 0) printf "%s%.0f", (out++ ? "/" : ""), 100 * d / t / s } }')
     awk -v n="$name" -v r="$rps" -v c=$((c1 - c0)) -v m=$((m1 - m0)) -v w="$wrk_s" -v t="$clk_tck" -v s="$secs" \
-        'BEGIN { printf "%-9s %10.0f req/s %7.2f us CPU/req   (server %3.0f%%, wrk %3.0f%%, other %3.0f%% of 200%%)\n",
-                 n, r, 1e6 * c / t / (r * s), 100 * c / t / s, 100 * w / s, 100 * (m / t - c / t - w) / s }' |
+        -v st=$((st1 - st0)) -v th="$threads" \
+        'BEGIN { printf "%-9s %10.0f req/s %7.2f us CPU/req   (server %3.0f%% = %s, wrk %3.0f%%, other %3.0f%%, steal %.0f%% of 200%%)\n",
+                 n, r, 1e6 * c / t / (r * s), 100 * c / t / s, th, 100 * w / s, 100 * (m / t - c / t - w) / s, 100 * st / t / s }' |
         tee -a "$work/runs"
 }
 
@@ -130,7 +150,7 @@ measure() {
         done
     fi
 }
-export -f run measure cpu_ticks machine_busy
+export -f run measure cpu_ticks machine_busy machine_steal thread_ticks
 export work secs connections clk_tck hello_pid hello_port mk_pid mk_port pairs perf_dir
 # The build lock too: a compiler on the 2 cores would take a varying share of them from the runs.
 measure_cmd=(bash -c 'set -euo pipefail; measure')
