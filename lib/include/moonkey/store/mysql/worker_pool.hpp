@@ -235,7 +235,7 @@ bool worker_pool::run_members(connection& conn, batch_kind<Request, Result> cons
         return true;
     } catch (...) {
         auto failure = translate_driver_failure(std::current_exception());
-        count_batch(members.size(), true);
+        count_batch(members.size(), !failure.connection_lost);
         if (failure.connection_lost) {
             for (auto* m : members) m->refuse(failure.err);
             return false;
