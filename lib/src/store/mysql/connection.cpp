@@ -20,7 +20,7 @@ sql::mysql::MySQL_Driver& driver() {
 
 }  // namespace
 
-connection::connection(database_url const& url, std::chrono::milliseconds deadline, bool multi_statements) {
+connection::connection(database_url const& url, std::chrono::milliseconds deadline) {
     int seconds = static_cast<int>(std::max<long>(1, (deadline.count() + 999) / 1000));
     sql::ConnectOptionsMap options;
     if (!url.socket.empty()) {
@@ -36,7 +36,9 @@ connection::connection(database_url const& url, std::chrono::milliseconds deadli
     options["OPT_WRITE_TIMEOUT"] = seconds;
     options["OPT_RECONNECT"] = false;
     options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-    if (multi_statements) options["CLIENT_MULTI_STATEMENTS"] = true;
+    // For sql_script: a batch sends its statements in one round trip. Text SQL holds values only as
+    // sql_script's hex and decimal literals; everything else binds parameters.
+    options["CLIENT_MULTI_STATEMENTS"] = true;
     conn_.reset(driver().connect(options));
     statement_.reset(conn_->createStatement());
     execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");

@@ -6,72 +6,46 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
-#include <set>
-
 namespace moonkey::mysql {
 namespace {
 
-using result_set = std::unique_ptr<sql::ResultSet>;
-
 constexpr int cap_shards = 16;
 
-// Returns the stored events of each existing subject (by hex key), locked until the transaction ends.
-std::map<std::string, event_log> lock_counters(connection& conn, std::set<std::string> const& keys) {
-    auto& find = conn.prepare("SELECT LOWER(HEX(limit_key)), HEX(events) FROM rate_limits WHERE limit_key IN (" +
-                              placeholders(keys.size(), "UNHEX(?)") + ") FOR UPDATE");
-    int i = 0;
-    for (auto const& key : keys) find.setString(++i, key);
-    result_set rows(find.executeQuery());
-    std::map<std::string, event_log> stored;
-    while (rows->next()) stored[std::string(rows->getString(1))] = unpack_events(unhex(std::string(rows->getString(2))));
-    return stored;
-}
-
-// Returns today's count of each daily cap (by hex key), summed over its shards.
-std::map<std::string, std::int64_t> count_today(connection& conn, std::set<std::string> const& keys) {
-    auto& sum = conn.prepare("SELECT LOWER(HEX(counter_key)), SUM(count) FROM daily_counters WHERE counter_key IN (" +
-                             placeholders(keys.size(), "UNHEX(?)") + ") GROUP BY counter_key");
-    int i = 0;
-    for (auto const& key : keys) sum.setString(++i, key);
-    result_set rows(sum.executeQuery());
-    std::map<std::string, std::int64_t> counts;
-    while (rows->next()) counts[std::string(rows->getString(1))] = rows->getInt64(2);
-    return counts;
-}
-
-struct counter_row {
-    std::string key_hex;
-    std::string events_hex;
-    std::int64_t forget_at;
-};
-
-void write_counters(connection& conn, std::vector<counter_row> const& rows, std::string const& tail) {
-    if (rows.empty()) return;
-    auto& statement = conn.prepare("INSERT INTO rate_limits (limit_key, events, forget_at) VALUES " +
-                                   placeholders(rows.size(), "(UNHEX(?), UNHEX(?), ?)") + tail);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        statement.setString(static_cast<int>(3 * i + 1), rows[i].key_hex);
-        statement.setString(static_cast<int>(3 * i + 2), rows[i].events_hex);
-        statement.setInt64(static_cast<int>(3 * i + 3), rows[i].forget_at);
-    }
-    statement.executeUpdate();
+std::string hex_list(std::set<std::string> const& keys_hex) {
+    std::vector<std::string> literals;
+    for (auto const& key : keys_hex) literals.push_back(hex_literal(key));
+    return literal_list(literals);
 }
 
 }  // namespace
 
-limit_ledger::limit_ledger(connection& conn, std::vector<limit_plan const*> const& plans) {
-    std::set<std::string> keys, caps;
+limit_ledger::limit_ledger(std::vector<limit_plan const*> const& plans) {
     for (auto const* plan : plans) {
-        for (auto const& check : plan->checks) keys.insert(hex(check.key));
-        if (plan->sms_cap) caps.insert(hex(plan->sms_cap->key));
+        for (auto const& check : plan->checks) keys_.insert(hex(check.key));
+        if (plan->sms_cap) days_[hex(plan->sms_cap->key)];
     }
-    if (!keys.empty()) {
-        logs_ = lock_counters(conn, keys);
-        for (auto const& key : keys) stored_[key] = logs_.contains(key);
+}
+
+void limit_ledger::read(sql_script& script) {
+    if (!keys_.empty()) {
+        script.add("SELECT LOWER(HEX(limit_key)), HEX(events) FROM rate_limits WHERE limit_key IN (" + hex_list(keys_) +
+                       ") FOR UPDATE",
+                   [this](sql::ResultSet& rows) {
+                       while (rows.next()) {
+                           std::string key(rows.getString(1));
+                           logs_[key] = unpack_events(unhex(std::string(rows.getString(2))));
+                           stored_.insert(std::move(key));
+                       }
+                   });
     }
-    if (!caps.empty()) {
-        auto counts = count_today(conn, caps);
-        for (auto const& key : caps) days_[key].stored = counts.contains(key) ? counts[key] : 0;
+    if (!days_.empty()) {
+        std::set<std::string> caps;
+        for (auto const& [key_hex, day] : days_) caps.insert(key_hex);
+        script.add("SELECT LOWER(HEX(counter_key)), SUM(count) FROM daily_counters WHERE counter_key IN (" +
+                       hex_list(caps) + ") GROUP BY counter_key",
+                   [this](sql::ResultSet& rows) {
+                       while (rows.next()) days_[std::string(rows.getString(1))].stored = rows.getInt64(2);
+                   });
     }
 }
 
@@ -114,39 +88,42 @@ void limit_ledger::count(pass passed) {
 // Counters that did not exist are inserted plainly, so that a concurrent first insert of the same key
 // fails with a duplicate key and the transaction is retried (and then sees the other request's count).
 // A daily cap's additions go to one random shard, so that concurrent sends do not queue on one row.
-void limit_ledger::store(connection& conn) const {
-    std::vector<counter_row> fresh, existing;
+void limit_ledger::write(sql_script& script) const {
+    std::vector<std::string> fresh, existing;
     for (auto const& [key_hex, forget] : changed_) {
-        counter_row row{key_hex, hex(pack_events(logs_.at(key_hex))), forget};
-        (stored_.at(key_hex) ? existing : fresh).push_back(std::move(row));
+        auto row = "(" + hex_literal(key_hex) + "," + bytes_literal(pack_events(logs_.at(key_hex))) + "," +
+                   number_literal(forget) + ")";
+        (stored_.contains(key_hex) ? existing : fresh).push_back(std::move(row));
     }
-    write_counters(conn, fresh, "");
-    write_counters(conn, existing, " ON DUPLICATE KEY UPDATE events = VALUES(events), forget_at = VALUES(forget_at)");
+    constexpr char const* insert = "INSERT INTO rate_limits (limit_key, events, forget_at) VALUES ";
+    if (!fresh.empty()) script.add(insert + literal_list(fresh));
+    if (!existing.empty())
+        script.add(insert + literal_list(existing) +
+                   " ON DUPLICATE KEY UPDATE events = VALUES(events), forget_at = VALUES(forget_at)");
 
-    std::vector<std::pair<std::string, daily_count>> added;
-    for (auto const& [key_hex, day] : days_)
-        if (day.added > 0) added.emplace_back(key_hex, day);
-    if (added.empty()) return;
-    auto& add = conn.prepare("INSERT INTO daily_counters (counter_key, shard, count, expires_at) VALUES " +
-                             placeholders(added.size(), "(UNHEX(?), ?, ?, ?)") +
-                             " ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
-    for (std::size_t i = 0; i < added.size(); ++i) {
-        auto const& [key_hex, day] = added[i];
-        add.setString(static_cast<int>(4 * i + 1), key_hex);
-        add.setInt(static_cast<int>(4 * i + 2), static_cast<int>(crypto::random_below(cap_shards)));
-        add.setInt64(static_cast<int>(4 * i + 3), day.added);
-        add.setInt64(static_cast<int>(4 * i + 4), day.resets_at);
+    std::vector<std::string> added;
+    for (auto const& [key_hex, day] : days_) {
+        if (day.added == 0) continue;
+        added.push_back("(" + hex_literal(key_hex) + "," + number_literal(crypto::random_below(cap_shards)) + "," +
+                        number_literal(day.added) + "," + number_literal(day.resets_at) + ")");
     }
-    add.executeUpdate();
+    if (added.empty()) return;
+    script.add("INSERT INTO daily_counters (counter_key, shard, count, expires_at) VALUES " + literal_list(added) +
+               " ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
 }
 
 outcome<void> enforce_limits(connection& conn, limit_plan const& plan, std::int64_t now) {
     if (plan.empty()) return {};
-    limit_ledger ledger(conn, {&plan});
+    limit_ledger ledger({&plan});
+    sql_script reads;
+    ledger.read(reads);
+    reads.run(conn);
     auto passed = ledger.check(plan, now);
     if (!passed) return passed.error();
     ledger.count(std::move(*passed));
-    ledger.store(conn);
+    sql_script writes;
+    ledger.write(writes);
+    writes.run(conn);
     return {};
 }
 

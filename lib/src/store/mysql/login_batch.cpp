@@ -1,10 +1,11 @@
 #include "moonkey/store/mysql/login_batch.hpp"
 
 #include "moonkey/store/mysql/limit_counters.hpp"
+#include "moonkey/store/mysql/method_tables.hpp"
 #include "moonkey/store/mysql/row_codec.hpp"
+#include "moonkey/store/mysql/sql_script.hpp"
 #include "moonkey/store/mysql/transaction.hpp"
 
-#include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
 #include <algorithm>
@@ -13,17 +14,6 @@
 
 namespace moonkey::mysql {
 namespace {
-
-using result_set = std::unique_ptr<sql::ResultSet>;
-
-struct method_table {
-    std::string table;
-    std::string column;
-};
-
-method_table table_of(channel via) {
-    return via == channel::sms ? method_table{"phone_numbers", "phone_number"} : method_table{"emails", "email"};
-}
 
 struct method_row {
     std::string method_id;
@@ -41,22 +31,27 @@ struct lookup_group {
 
 lookup_group group_of(login_request const& r) { return {r.via, r.owner.app_id, r.owner.env}; }
 
+std::string env_literal(environment env) { return text_literal(to_string(env)); }
+
 using methods_by_destination = std::map<std::string, method_row>;
 
-methods_by_destination find_methods(connection& conn, lookup_group const& group, std::set<std::string> const& destinations) {
-    auto [table, column] = table_of(group.via);
-    auto& find = conn.prepare("SELECT m." + column + ", m.id, m.user_id, u.status FROM " + table +
-                              " m JOIN users u ON u.id = m.user_id WHERE m.app_id = ? AND m.environment = ? AND m." +
-                              column + " IN (" + placeholders(destinations.size()) + ")");
-    find.setString(1, group.app_id);
-    find.setString(2, std::string(to_string(group.env)));
-    int i = 2;
-    for (auto const& destination : destinations) find.setString(++i, destination);
-    result_set rows(find.executeQuery());
-    methods_by_destination found;
-    while (rows->next())
-        found[std::string(rows->getString(1))] = {rows->getString(2), rows->getString(3), rows->getString(4) == "active"};
-    return found;
+// Adds the lookup of a group's destinations to `script`; its rows fill `found`.
+void find_methods(sql_script& script, lookup_group const& group, std::set<std::string> const& destinations,
+                  methods_by_destination& found) {
+    auto const& t = method_table_of(group.via);
+    std::vector<std::string> wanted;
+    for (auto const& destination : destinations) wanted.push_back(text_literal(destination));
+    script.add(std::string("SELECT m.") + t.column + ", m.id, m.user_id, u.status FROM " + t.table +
+                   " m JOIN users u ON u.id = m.user_id WHERE m.app_id = " + text_literal(group.app_id) +
+                   " AND m.environment = " + env_literal(group.env) + " AND m." + t.column + " IN (" +
+                   literal_list(wanted) + ")",
+               [&found](sql::ResultSet& rows) {
+                   while (rows.next()) {
+                       found[std::string(rows.getString(1))] = {
+                           rows.getString(2), rows.getString(3),
+                           status_of(std::string(rows.getString(4))) == user_status::active};
+                   }
+               });
 }
 
 // A code to store for a method: the request's code, under the method it resolved to.
@@ -73,89 +68,70 @@ struct batch_writes {
     std::vector<login_request const*> messages;
 };
 
-void insert_users(connection& conn, std::vector<login_request const*> const& rows) {
+// Returns "(a,b,…)" of the literals.
+std::string row_of(std::vector<std::string> const& literals) { return "(" + literal_list(literals) + ")"; }
+
+void insert_users(sql_script& script, std::vector<login_request const*> const& rows) {
     if (rows.empty()) return;
-    auto& insert = conn.prepare("INSERT INTO users (id, app_id, environment, status, created_at, updated_at) VALUES " +
-                                placeholders(rows.size(), "(?, ?, ?, ?, ?, ?)"));
-    int p = 0;
+    std::vector<std::string> values;
     for (auto const* r : rows) {
-        insert.setString(++p, r->new_user_id);
-        insert.setString(++p, r->owner.app_id);
-        insert.setString(++p, std::string(to_string(r->owner.env)));
-        insert.setString(++p, r->requires_verification ? "pending" : "active");
-        insert.setInt64(++p, r->now);
-        insert.setInt64(++p, r->now);
+        auto status = r->requires_verification ? user_status::pending : user_status::active;
+        values.push_back(row_of({text_literal(r->new_user_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
+                                 text_literal(status_text(status)), number_literal(r->now), number_literal(r->now)}));
     }
-    insert.executeUpdate();
+    script.add("INSERT INTO users (id, app_id, environment, status, created_at, updated_at) VALUES " +
+               literal_list(values));
 }
 
-void insert_methods(connection& conn, channel via, std::vector<login_request const*> const& rows) {
+void insert_methods(sql_script& script, channel via, std::vector<login_request const*> const& rows) {
     if (rows.empty()) return;
-    auto [table, column] = table_of(via);
-    auto& insert = conn.prepare("INSERT INTO " + table + " (id, user_id, app_id, environment, " + column +
-                                ", created_at, updated_at) VALUES " + placeholders(rows.size(), "(?, ?, ?, ?, ?, ?, ?)"));
-    int p = 0;
+    auto const& t = method_table_of(via);
+    std::vector<std::string> values;
     for (auto const* r : rows) {
-        insert.setString(++p, r->new_method_id);
-        insert.setString(++p, r->new_user_id);
-        insert.setString(++p, r->owner.app_id);
-        insert.setString(++p, std::string(to_string(r->owner.env)));
-        insert.setString(++p, r->destination);
-        insert.setInt64(++p, r->now);
-        insert.setInt64(++p, r->now);
+        values.push_back(row_of({text_literal(r->new_method_id), text_literal(r->new_user_id),
+                                 text_literal(r->owner.app_id), env_literal(r->owner.env), text_literal(r->destination),
+                                 number_literal(r->now), number_literal(r->now)}));
     }
-    insert.executeUpdate();
+    script.add(std::string("INSERT INTO ") + t.table + " (id, user_id, app_id, environment, " + t.column +
+               ", created_at, updated_at) VALUES " + literal_list(values));
 }
 
 // A method's new code replaces its old one (and its attempts and use). Rows go in method order, so
 // that two batches lock the same codes in the same order; a later code of the same method in the
 // batch comes later and wins, as it would have run later.
-void replace_codes(connection& conn, std::vector<code_row> rows) {
+void replace_codes(sql_script& script, std::vector<code_row> rows) {
     if (rows.empty()) return;
     std::stable_sort(rows.begin(), rows.end(),
                      [](code_row const& a, code_row const& b) { return a.method.method_id < b.method.method_id; });
-    auto& upsert = conn.prepare(
+    std::vector<std::string> values;
+    for (auto const& [r, m] : rows) {
+        values.push_back(row_of({text_literal(m.method_id), text_literal(method_type_of(r->via)),
+                                 text_literal(m.user_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
+                                 hex_literal(hex(r->code_digest(m.method_id))),
+                                 number_literal(r->expires_at), "0", "NULL", text_literal(r->fingerprint.ip),
+                                 text_literal(r->fingerprint.user_agent), number_literal(r->now)}));
+    }
+    script.add(
         "INSERT INTO otps (method_id, method_type, user_id, app_id, environment, code_digest, expires_at,"
         " failed_attempts, used_at, fingerprint_ip, fingerprint_user_agent, created_at) VALUES " +
-        placeholders(rows.size(), "(?, ?, ?, ?, ?, UNHEX(?), ?, 0, NULL, ?, ?, ?)") +
+        literal_list(values) +
         " ON DUPLICATE KEY UPDATE code_digest = VALUES(code_digest), expires_at = VALUES(expires_at),"
         " failed_attempts = 0, used_at = NULL, fingerprint_ip = VALUES(fingerprint_ip),"
         " fingerprint_user_agent = VALUES(fingerprint_user_agent), created_at = VALUES(created_at)");
-    int p = 0;
-    for (auto const& [r, m] : rows) {
-        upsert.setString(++p, m.method_id);
-        upsert.setString(++p, std::string(method_type_of(r->via)));
-        upsert.setString(++p, m.user_id);
-        upsert.setString(++p, r->owner.app_id);
-        upsert.setString(++p, std::string(to_string(r->owner.env)));
-        upsert.setString(++p, hex(r->code_digest(m.method_id)));
-        upsert.setInt64(++p, r->expires_at);
-        upsert.setString(++p, r->fingerprint.ip);
-        upsert.setString(++p, r->fingerprint.user_agent);
-        upsert.setInt64(++p, r->now);
-    }
-    upsert.executeUpdate();
 }
 
-void queue_messages(connection& conn, std::vector<login_request const*> const& rows) {
+void queue_messages(sql_script& script, std::vector<login_request const*> const& rows) {
     if (rows.empty()) return;
-    auto& insert = conn.prepare(
-        "INSERT INTO outbox (id, app_id, environment, channel, destination, sealed_code, locale, expires_at,"
-        " lease_until, created_at) VALUES " + placeholders(rows.size(), "(?, ?, ?, ?, ?, UNHEX(?), ?, ?, ?, ?)"));
-    int p = 0;
+    std::vector<std::string> values;
     for (auto const* r : rows) {
-        insert.setString(++p, r->message_id);
-        insert.setString(++p, r->owner.app_id);
-        insert.setString(++p, std::string(to_string(r->owner.env)));
-        insert.setString(++p, std::string(to_string(r->via)));
-        insert.setString(++p, r->destination);
-        insert.setString(++p, hex(r->sealed_code));
-        insert.setString(++p, r->locale);
-        insert.setInt64(++p, r->expires_at);
-        insert.setInt64(++p, r->lease_until);
-        insert.setInt64(++p, r->now);
+        values.push_back(row_of({text_literal(r->message_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
+                                 text_literal(to_string(r->via)), text_literal(r->destination),
+                                 bytes_literal(r->sealed_code), text_literal(r->locale), number_literal(r->expires_at),
+                                 number_literal(r->lease_until), number_literal(r->now)}));
     }
-    insert.executeUpdate();
+    script.add(
+        "INSERT INTO outbox (id, app_id, environment, channel, destination, sealed_code, locale, expires_at,"
+        " lease_until, created_at) VALUES " + literal_list(values));
 }
 
 error not_found(channel via) {
@@ -163,8 +139,8 @@ error not_found(channel via) {
     return fail(errc::email_not_found, "no user has this email; use login_or_create");
 }
 
-// Judges every request in order against the locked counters and the methods found, and writes what
-// the accepted ones need. Runs inside the batch's transaction.
+// Opens the batch's transaction, locks its counters and finds its methods (one round trip), judges
+// every request in order, and writes and commits what the accepted ones need (one round trip).
 std::vector<outcome<login_result>> write_logins(connection& conn, std::vector<login_request*> const& requests) {
     std::vector<limit_plan const*> plans;
     std::map<lookup_group, std::set<std::string>> wanted;
@@ -172,9 +148,13 @@ std::vector<outcome<login_result>> write_logins(connection& conn, std::vector<lo
         if (!r->limits.empty()) plans.push_back(&r->limits);
         wanted[group_of(*r)].insert(r->destination);
     }
-    limit_ledger ledger(conn, plans);
+    limit_ledger ledger(plans);
     std::map<lookup_group, methods_by_destination> known;
-    for (auto const& [group, destinations] : wanted) known[group] = find_methods(conn, group, destinations);
+    sql_script reads;
+    reads.add("START TRANSACTION");
+    ledger.read(reads);
+    for (auto const& [group, destinations] : wanted) find_methods(reads, group, destinations, known[group]);
+    reads.run(conn);
 
     std::vector<outcome<login_result>> outcomes;
     batch_writes writes;
@@ -188,7 +168,7 @@ std::vector<outcome<login_result>> write_logins(connection& conn, std::vector<lo
             }
             counted = std::move(*passed);
         }
-        auto& methods = known[group_of(*r)];
+        auto& methods = known.at(group_of(*r));
         auto found = methods.find(r->destination);
         if (found == methods.end() && !r->create_if_missing) {
             outcomes.emplace_back(not_found(r->via));
@@ -210,12 +190,15 @@ std::vector<outcome<login_result>> write_logins(connection& conn, std::vector<lo
         outcomes.emplace_back(std::move(result));
     }
 
-    ledger.store(conn);
-    insert_users(conn, writes.new_users);
-    insert_methods(conn, channel::sms, writes.new_phone_numbers);
-    insert_methods(conn, channel::email, writes.new_emails);
-    replace_codes(conn, std::move(writes.codes));
-    queue_messages(conn, writes.messages);
+    sql_script changes;
+    ledger.write(changes);
+    insert_users(changes, writes.new_users);
+    insert_methods(changes, channel::sms, writes.new_phone_numbers);
+    insert_methods(changes, channel::email, writes.new_emails);
+    replace_codes(changes, std::move(writes.codes));
+    queue_messages(changes, writes.messages);
+    changes.add("COMMIT");
+    changes.run(conn);
     return outcomes;
 }
 
@@ -223,10 +206,7 @@ std::vector<outcome<login_result>> write_logins(connection& conn, std::vector<lo
 
 std::vector<outcome<login_result>> run_login_batch(connection& conn, std::vector<login_request*> const& requests) {
     // Always committed: the requests that failed wrote nothing, the others keep their writes.
-    auto all = in_transaction(conn, [&]() -> outcome<std::vector<outcome<login_result>>> {
-        return write_logins(conn, requests);
-    });
-    return std::move(*all);
+    return in_scripted_transaction(conn, [&] { return write_logins(conn, requests); });
 }
 
 }  // namespace moonkey::mysql

@@ -1,5 +1,6 @@
 #include "moonkey/store/mysql/mysql_user_repository.hpp"
 
+#include "moonkey/store/mysql/method_tables.hpp"
 #include "moonkey/store/mysql/transaction.hpp"
 
 #include <cppconn/connection.h>
@@ -18,29 +19,13 @@ std::string env_of(tenant const& owner) {
     return std::string(to_string(owner.env));
 }
 
-char const* status_text(user_status s) {
-    return s == user_status::active ? "active" : "pending";
-}
-
-// The two tables of user identifiers, which share their shape.
-struct method_table {
-    char const* table;
-    char const* column;
-    errc duplicate;
-    char const* noun;
-};
-
-constexpr method_table email_table{"emails", "email", errc::duplicate_email, "email"};
-constexpr method_table phone_table{"phone_numbers", "phone_number", errc::duplicate_phone_number,
-                                   "phone number"};
-
 constexpr char const* user_columns =
     "u.id, u.status, u.first_name, u.middle_name, u.last_name, u.metadata, u.created_at, u.updated_at";
 
 user_record read_user(sql::ResultSet& row) {
     user_record user;
     user.id = row.getString(1);
-    user.status = row.getString(2) == "active" ? user_status::active : user_status::pending;
+    user.status = status_of(std::string(row.getString(2)));
     user.first_name = row.getString(3);
     user.middle_name = row.getString(4);
     user.last_name = row.getString(5);

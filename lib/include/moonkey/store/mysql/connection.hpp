@@ -19,8 +19,9 @@ namespace moonkey::mysql {
 class connection {
 public:
     // Connects (throws sql::SQLException on failure) with the deadline as connect/read/write timeouts
-    // and READ COMMITTED isolation, so that lookups that match nothing take no gap locks.
-    connection(database_url const& url, std::chrono::milliseconds deadline, bool multi_statements = false);
+    // and READ COMMITTED isolation, so that lookups that match nothing take no gap locks. Accepts
+    // multi-statement queries (sql_script).
+    connection(database_url const& url, std::chrono::milliseconds deadline);
     ~connection();
 
     // Returns the statement for `sql_text`, prepared once per connection.

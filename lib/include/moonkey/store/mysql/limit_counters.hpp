@@ -5,14 +5,17 @@
 #include "moonkey/domain/abuse_limits.hpp"
 #include "moonkey/domain/sliding_window.hpp"
 #include "moonkey/store/mysql/connection.hpp"
+#include "moonkey/store/mysql/sql_script.hpp"
 
 #include <map>
+#include <set>
 
 namespace moonkey::mysql {
 
 // The counters of several requests' plans in one transaction: locked and read together (at most two
-// statements), judged request by request in order as if each ran alone, and written together (at
-// most three statements). Counts only the requests told to count().
+// statements of the caller's script), judged request by request in order as if each ran alone, and
+// written together (at most three statements of another script). Counts only the requests told to
+// count().
 class limit_ledger {
 public:
     // What count() needs of a plan that check() passed.
@@ -26,9 +29,13 @@ public:
         daily_cap const* sms_cap = nullptr;
     };
 
-    // Locks the counters of every plan and reads the daily caps' counts (no statement when no plan
-    // has anything to count).
-    limit_ledger(connection& conn, std::vector<limit_plan const*> const& plans);
+    // A ledger of the counters of every plan, empty until read.
+    explicit limit_ledger(std::vector<limit_plan const*> const& plans);
+
+    // Adds to `script` the statements that lock the counters and read the daily caps' counts (none
+    // when no plan has anything to count); running the script fills this ledger, which must outlive
+    // the run.
+    void read(sql_script& script);
 
     // Returns whether one more request of `plan` keeps every limit, given what was counted so far:
     // the pass to count, or the refusal of the limit with the longest wait.
@@ -37,8 +44,8 @@ public:
     // Counts a passed request.
     void count(pass passed);
 
-    // Writes every count made since construction.
-    void store(connection& conn) const;
+    // Adds to `script` the statements that write every count made since reading.
+    void write(sql_script& script) const;
 
 private:
     struct daily_count {
@@ -47,8 +54,9 @@ private:
         std::int64_t resets_at = 0;
     };
 
+    std::set<std::string> keys_;                   // every counter's key (hex)
     std::map<std::string, event_log> logs_;        // key (hex) → its events as counted so far
-    std::map<std::string, bool> stored_;           // key (hex) → whether its row existed when locked
+    std::set<std::string> stored_;                 // keys (hex) whose row existed when locked
     std::map<std::string, std::int64_t> changed_;  // key (hex) → forget_at, for the keys counted on
     std::map<std::string, daily_count> days_;      // daily cap key (hex) → its counts
 };

@@ -38,6 +38,26 @@ auto in_transaction(connection& conn, Fn&& fn) -> decltype(fn()) {
     }
 }
 
+// Returns fn()'s result, for a unit of work whose scripts open and commit its transaction themselves
+// (sql_script: START TRANSACTION goes with the first reads and COMMIT with the last writes, so that
+// the transaction costs no round trip of its own): rolled back, and tried again like in_transaction,
+// when a statement fails.
+template <class Fn>
+auto in_scripted_transaction(connection& conn, Fn&& fn) -> decltype(fn()) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return fn();
+        } catch (sql::SQLException const& e) {
+            if (is_connection_lost(e.getErrorCode())) throw;
+            conn.rollback();
+            if (!retryable_error(e.getErrorCode()) || attempt == transaction_attempts) throw;
+        } catch (...) {
+            conn.rollback();
+            throw;
+        }
+    }
+}
+
 // Returns fn()'s outcome, for a unit of work that is a single autocommitted statement (atomic on
 // its own, one round trip instead of three): tried again like a transaction on the same errors.
 template <class Fn>
