@@ -1,7 +1,8 @@
 #pragma once
 // login_or_create for several requests in one transaction and one commit. Each statement serves the
-// whole batch (one multi-row INSERT per table, one SELECT per app and channel), so a batch of N
-// requests costs the round trips of about one.
+// whole batch (one multi-row INSERT per table, one SELECT per app and channel), and the statements go
+// in two scripts (sql_script): the locking reads with START TRANSACTION, the writes with COMMIT. A
+// batch of any size costs two round trips.
 
 #include "moonkey/store/mysql/worker_pool.hpp"
 #include "moonkey/store/repository.hpp"
