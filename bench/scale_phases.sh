@@ -94,9 +94,25 @@ phase_overload() {
     warm_up
     say "overload: $rate requests/s offered for ${secs}s over $conns connections"
     start_rss_series "$raw/overload.rss.txt" "$moonkeyd_pid"
+    # moonkeyd's admission gauges every 2 s: how late its loops run, the batch queue's estimated
+    # wait and drain rate, the queue itself, the delivery queue (raw/overload.gauges.txt).
+    local gauges_pid
+    ( while kill -0 "$moonkeyd_pid" 2>/dev/null; do
+          curl -s --max-time 1 "http://127.0.0.1:$moonkeyd_port/metrics" | awk -v t="$(now)" '
+              $1 == "moonkey_loop_lag_seconds" { lag = $2 } $1 == "moonkey_db_batch_wait_estimate_seconds" { est = $2 }
+              $1 == "moonkey_db_batch_drain_rate" { rate = $2 } $1 == "moonkey_db_batch_queued" { q = $2 }
+              $1 == "moonkey_delivery_queue_depth" { d = $2 }
+              END { if (lag != "") print t, lag, est, rate, q, d }' >>"$raw/overload.gauges.txt"
+          sleep 2
+      done ) &
+    gauges_pid=$!
+    started_pids+=("$gauges_pid")
     # Index block 10 (area codes 404, then 305 past a million requests): no other scenario's.
     connections=$conns run_wrk overload server "$moonkeyd_pid" "$(sms_url)" overload.lua "$secs" -- \
         offset=10000000 threads="$wrk_threads" rate="$rate"
+    kill "$gauges_pid" 2>/dev/null || true
+    wait "$gauges_pid" 2>/dev/null || true
+    forget_pid "$gauges_pid"
     stop_rss_series
     pending_at_end=$(pending_messages)
     drain_s=$(wait_drained 300)
@@ -124,13 +140,33 @@ create_bench_database() {
     echo "$app $key"
 }
 
-# seed DB APP USERS NOW NAME: bench/seed_users.py into DB; raw/NAME.json holds its timing
+# seed DB APP USERS NOW NAME: bench/seed_users.py into DB, with the index layout of
+# BENCH_SEED_LAYOUT (grown: the number's index as sign-ups leave it; packed: as a sorted bulk
+# import leaves it; see seed_users.py); raw/NAME.json holds its timing
 seed() {
     local db=$1 app=$2 users=$3 now_s=$4 name=$5
-    say "seeding $users users with phone numbers into $db"
-    "$py" "$top/bench/seed_users.py" --users "$users" --app_id "$app" --now "$now_s" -- \
+    say "seeding $users users with phone numbers into $db (${BENCH_SEED_LAYOUT:-grown} layout)"
+    "$py" "$top/bench/seed_users.py" --users "$users" --app_id "$app" --now "$now_s" \
+        --layout "${BENCH_SEED_LAYOUT:-grown}" -- \
         tools/db.sh sql "$db_dir" -N -B "$db" >"$raw/$name.json" 2>"$raw/$name.err" ||
         { cat "$raw/$name.err" >&2; die "seeding $db failed"; }
+}
+
+# page_splits: InnoDB's count of B-tree page splits so far (the index_page_splits monitor, which
+# phase_table_size turns on)
+page_splits() {
+    tools/db.sh sql "$db_dir" -N -B -e "SELECT count FROM information_schema.INNODB_METRICS WHERE name = 'index_page_splits'"
+}
+
+# number_index_fill DB: {"pages": N, "fill": F} for DB's phone_numbers_unique: its pages in the
+# buffer pool (right after the seed, all of them when the pool holds the tables) and their mean
+# share of bytes in use, i.e. how full the seed left the index (INNODB_BUFFER_PAGE scans the pool:
+# about a second for 6 GB)
+number_index_fill() {
+    tools/db.sh sql "$db_dir" -N -B -e "SELECT IFNULL(CONCAT('{\"pages\": ', COUNT(*), ', \"fill\": ',
+        ROUND(AVG(data_size) / @@innodb_page_size, 3), '}'), 'null')
+        FROM information_schema.INNODB_BUFFER_PAGE WHERE table_name = '\`$1\`.\`phone_numbers\`'
+        AND index_name = 'phone_numbers_unique' AND page_type = 'INDEX'"
 }
 
 # reset_small DB SEED_END: back to the seeded rows only (users created later cascade to their
@@ -170,8 +206,11 @@ size_runs() {
         local rows=null
         [ -z "${SEED_END:-}" ] || rows=$(db_name=$db db_sql 'SELECT COUNT(*) FROM users')
         echo "$name $label $mode $round $rows" >>"$raw/table_size_runs.txt"
+        local splits0
+        splits0=$(page_splits)
         BENCH_KEY=$key run_wrk "$name" server "$moonkeyd_pid" "$(sms_url)" table_size.lua "$secs" -- \
             mode=$mode users="$users" stride="$stride" offset="$new_offset" threads="$wrk_threads"
+        echo $(($(page_splits) - splits0)) >"$raw/$name.page_splits"
         db_name=$db wait_drained 120 >/dev/null
     done
 }
@@ -198,11 +237,15 @@ phase_table_size() {
     redo_before=$(tools/db.sh sql "$db_dir" -N -B -e "SELECT @@innodb_log_file_size")
     set_innodb buffer_pool_size "$pool"
     set_innodb log_file_size "$redo"
+    # Page splits per request show how the seed's index layout weighs on new users (seed_users.py).
+    tools/db.sh sql "$db_dir" -e "SET GLOBAL innodb_monitor_enable = 'index_page_splits'"
     read -r small_app small_key < <(create_bench_database "$small_db")
     read -r large_app large_key < <(create_bench_database "$large_db")
     seed "$small_db" "$small_app" "$small" "$seed_now" seed_small
     local small_stride large_stride
     small_stride=$("$py" -c "import json; print(json.load(open('$raw/seed_small.json'))['stride'])")
+    local small_fill large_fill
+    small_fill=$(number_index_fill "$small_db")
 
     moonkeyd_database_url=$(tools/db.sh url "$db_dir" "$small_db") moonkeyd_log=/dev/null start_moonkeyd console
     BENCH_KEY=$small_key db_name=$small_db warm_up
@@ -214,6 +257,7 @@ phase_table_size() {
     seed "$large_db" "$large_app" "$large" "$seed_now" seed_large
     t1=$(now)
     flush_s=$(wait_flushed 180)
+    large_fill=$(number_index_fill "$large_db")
     large_stride=$("$py" -c "import json; print(json.load(open('$raw/seed_large.json'))['stride'])")
     moonkeyd_database_url=$(tools/db.sh url "$db_dir" "$large_db") moonkeyd_log=/dev/null start_moonkeyd console
     BENCH_KEY=$large_key db_name=$large_db warm_up
@@ -237,7 +281,8 @@ phase_table_size() {
  "flush_after_seed_s": $flush_s, "buffer_pool_bytes": $(tools/db.sh sql "$db_dir" -N -B -e "SELECT @@innodb_buffer_pool_size"),
  "buffer_pool_bytes_before": $pool_before, "redo_log_bytes": $(tools/db.sh sql "$db_dir" -N -B -e "SELECT @@innodb_log_file_size"),
  "redo_log_bytes_before": $redo_before, "small_rows_at_end": $small_rows, "large_rows_at_end": $large_rows,
- "small_stride": $small_stride, "large_stride": $large_stride}
+ "small_stride": $small_stride, "large_stride": $large_stride, "seed_layout": "${BENCH_SEED_LAYOUT:-grown}",
+ "number_index_after_seed": {"small": ${small_fill:-null}, "large": ${large_fill:-null}}}
 EOF
     # 10 million rows are gigabytes: gone with the run unless asked to keep them.
     [ -n "${BENCH_KEEP_LARGE:-}" ] || tools/db.sh sql "$db_dir" -e "DROP DATABASE \`$large_db\`; DROP DATABASE \`$small_db\`"

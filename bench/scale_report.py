@@ -163,6 +163,8 @@ def _table_size(raw, scenario):
         created = row["users_created"]
         ok = row["statuses"].get("200", 0)
         db = row.get("mariadb") or {}
+        splits_path = os.path.join(raw, name + ".page_splits")
+        splits = int(open(splits_path).read()) if os.path.exists(splits_path) else None
         runs.append({"name": name, "size": size, "mode": mode, "round": int(round_),
                      "users_before": None if users_before == "null" else int(users_before),
                      "requests_per_s": row["requests_per_s"], "p99_ms": row["latency_ms"]["p99"],
@@ -176,6 +178,9 @@ def _table_size(raw, scenario):
                                                if row["requests"] and "pool_disk_reads" in db else None,
                      "pages_flushed_per_request": db["pool_pages_flushed"] / row["requests"]
                                                   if row["requests"] and "pool_pages_flushed" in db else None,
+                     # B-tree page splits, all indexes (seed_users.py: the number's index layout)
+                     "page_splits_per_request": splits / row["requests"]
+                                                if row["requests"] and splits is not None else None,
                      "users_created": created, "ok": ok,
                      # new: every answer made a user (no seeded number hit); existing: none did
                      "numbering_ok": (created == ok) if mode == "new" else (created == 0)})
@@ -185,6 +190,7 @@ def _table_size(raw, scenario):
         if seed:
             figures[key] = {"seconds": seed["seconds"], "users": seed["users"],
                             "rows_per_s": 2 * seed["users"] / seed["seconds"] if seed["seconds"] else None,
+                            "layout": seed.get("layout"), "index_build": seed.get("index_build"),
                             "chunks": seed["chunks"]}
     tables = {}
     path = os.path.join(raw, "table_size_tables.txt")
@@ -207,6 +213,7 @@ def _table_size(raw, scenario):
                 "pool_pages_per_request": _mean([r["pool_pages_per_request"] for r in picked]),
                 "disk_reads_per_request": _mean([r["disk_reads_per_request"] for r in picked]),
                 "pages_flushed_per_request": _mean([r["pages_flushed_per_request"] for r in picked]),
+                "page_splits_per_request": _mean([r["page_splits_per_request"] for r in picked]),
                 "runs": len(picked)}
     figures["means"] = means
     figures["large_over_small"] = {
@@ -253,6 +260,7 @@ def lines(figures, rss):
     def f0(x): return "-" if x is None else "%.0f" % x
     def f1(x): return "-" if x is None else "%.1f" % x
     def f2(x): return "-" if x is None else ("%.2f" % x if x < 100 else "%.0f" % x)
+    def f3(x): return "-" if x is None else "%.3f" % x
     def pct(x): return "-" if x is None else "%.1f%%" % (100 * x)
     def mb(kb): return "-" if kb is None else "%.1f MB" % (kb / 1024.0)
 
@@ -325,12 +333,13 @@ def lines(figures, rss):
                 f0(s_["cpu_us_per_request"]), f0(l_["cpu_us_per_request"]), pct(cost),
                 "met" if cost is not None and cost <= 1.1 else "NOT met"))
             out.append("        per request, %s / %s: moonkeyd CPU %s / %s us, MariaDB CPU %s / %s us; InnoDB pages"
-                       " looked up %s / %s, read from disk %s / %s, written %s / %s" % (
+                       " looked up %s / %s, read from disk %s / %s, written %s / %s, split %s / %s" % (
                            small, large, f0(s_["server_cpu_us_per_request"]), f0(l_["server_cpu_us_per_request"]),
                            f0(s_["db_cpu_us_per_request"]), f0(l_["db_cpu_us_per_request"]),
                            f1(s_["pool_pages_per_request"]), f1(l_["pool_pages_per_request"]),
                            f2(s_["disk_reads_per_request"]), f2(l_["disk_reads_per_request"]),
-                           f2(s_["pages_flushed_per_request"]), f2(l_["pages_flushed_per_request"])))
+                           f2(s_["pages_flushed_per_request"]), f2(l_["pages_flushed_per_request"]),
+                           f3(s_.get("page_splits_per_request")), f3(l_.get("page_splits_per_request"))))
         seed = ts.get("seed_large") or {}
         tables = ts.get("tables", {}).get("moonkey_bench_large", {})
         size = sum(t["data_bytes"] + t["index_bytes"] for t in tables.values())
@@ -339,4 +348,14 @@ def lines(figures, rss):
                        large, large, f0(seed.get("seconds")), f0(seed.get("rows_per_s")), f0(ts["flush_after_seed_s"]),
                        size / 2**30, ts["buffer_pool_bytes"] / 2**30, ts.get("redo_log_bytes", 0) / 2**30,
                        "ok" if ts["numbering_ok"] else "FAILED"))
+        shape = ts.get("number_index_after_seed") or {}
+        def fill(size):
+            f = shape.get(size) or {}
+            return "%s pages %s full" % (f.get("pages", "-"), pct(f.get("fill")))
+        build = seed.get("index_build") or {}
+        out.append("        seed layout %s%s; phone_numbers_unique after the seed: %s %s, %s %s" % (
+            ts.get("seed_layout", "-"),
+            " (the number's index built after the load, fill factor %s, in %s s)" % (
+                build.get("fill_factor"), f0(build.get("seconds"))) if build else "",
+            small, fill("small"), large, fill("large")))
     return out

@@ -2,7 +2,7 @@
 """Seeds a database with N users, each with one phone number, straight in SQL (bench/README.md,
 "10 thousand vs 10 million users").
 
-    bench/seed_users.py --users N --app_id APP [--chunk 1000000] -- CLIENT...
+    bench/seed_users.py --users N --app_id APP [--layout grown|packed] [--chunk 1000000] -- CLIENT...
 
 CLIENT is a mariadb client command line for the target database (bench/run passes
 `tools/db.sh sql DIR -N -B DB`); every chunk is one `INSERT ... SELECT` from MariaDB's SEQUENCE
@@ -21,11 +21,35 @@ Numbers (E.164, shared with bench/table_size.lua, which must agree): position q 
 is +1 AAA EEE LLLL with AAA = AREAS[q / 4,000,000], EEE = 200 + (q mod 4,000,000) / 5,000 and
 LLLL = 2 * (q mod 5,000) + parity. Seeded user i has q = i * stride (stride = CAPACITY // N, so
 the seed spans the whole range at any N) and parity 0; the numbers the new-user runs send have
-parity 1, so they fall between seeded ones and never collide with them. The area codes are none of
-those of bench/common.lua, bench_db_ceiling (303, 720) or the sandbox.
+parity 1, so they fall between seeded ones and never collide with them (table_size.lua scatters
+them at random over the range). The area codes are none of those of bench/common.lua,
+bench_db_ceiling (303, 720) or the sandbox.
+
+The shape of the indexes (--layout). Users are inserted in creation order, as sign-ups arrive, so
+the indexes keyed by id (the primary keys, users_tenant, phone_numbers_user) grow at their right
+edge and end up full, as in production. The index on the number, phone_numbers_unique
+(app_id, environment, phone_number), is another matter: real sign-ups enter it at random places,
+InnoDB splits a full leaf page in the middle, and the pages settle at about 69 % full on average
+(anywhere from half to full). Inserted in key order, as here, every page is filled to the brim
+(98 %), and nearly every later number between two seeded ones splits one: at 10 million users
+0.5-0.9 page splits per new-user request instead of 0.1, which made new users cost 130-144 % of
+what they cost with 10 thousand (bench/README.md has the figures).
+- grown (the default): the indexes of phone_numbers on the number (as SHOW CREATE TABLE defines
+  them, so a migration that changes them is followed) are dropped before the load and built after
+  it by InnoDB's sorted index build with innodb_fill_factor = FILL_FACTOR: 67.8 % full and 75,190
+  pages at 10 million, where a load in random order gave 68.0 % and 74,194, the state of a table
+  grown by sign-ups. What it leaves out is the split rate of that state (a random insert finds a
+  full page about once in 140): 0.089 instead of 0.096 page splits per new-user request, all
+  indexes together, and the same CPU per request within the noise. A load in random order has
+  both, but took 462 s instead of 243 at 10 million (every insert dirties a random page), while
+  the build takes 28-39 s and spares the load the index's upkeep.
+- packed: the index is kept during the load and ends packed, as a bulk import sorted by number
+  leaves it: what such a deployment sees until sign-ups have rewritten the index
+  (BENCH_SEED_LAYOUT=packed bench/run).
 """
 import argparse
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -39,6 +63,11 @@ KSUID_EPOCH = 1_400_000_000
 # A KSUID is seconds * 2^128 + 128 random bits; its first 6 base62 digits are that over 62^21.
 SECONDS_TO_HIGH_DIGITS = 2**128 / 62**21
 SPAN_SECONDS = 365 * 86400
+
+
+# innodb_fill_factor for the grown layout's index build: InnoDB fills each page of a sorted index
+# build to this percentage of its space (MariaDB: global only, so it is set and put back).
+FILL_FACTOR = 69
 
 
 def stride_for(users):
@@ -95,9 +124,39 @@ def chunk_sql(first, last, users, app_id, environment, now):
 # users is not checked row by row: each number's user_id is the very expression its user is
 # inserted with, so the check could only pass, and without it the two tables can be filled at the
 # same time (one client each: on two cores, about twice as fast). Unique checks stay on: a
-# duplicate would fail the seed instead of corrupting a unique index.
+# duplicate would fail the seed instead of corrupting a unique index (with the grown layout the
+# number's unique index is built after the load, and a duplicate fails that build).
 SESSION = "SET SESSION optimizer_switch = 'derived_merge=off'; SET SESSION foreign_key_checks = 0;\n"
 TABLES = ("users", "phone_numbers")
+
+
+def sql(client, statements):
+    """Runs statements through the client; returns its output (batch mode: tab-separated rows)."""
+    return subprocess.run(client, input=statements, text=True, check=True, capture_output=True).stdout
+
+
+def number_indexes(client):
+    """The secondary indexes of phone_numbers on phone_number, as SHOW CREATE TABLE defines them,
+    e.g. "UNIQUE KEY `phone_numbers_unique` (`app_id`,`environment`,`phone_number`)"."""
+    create = sql(client, "SHOW CREATE TABLE phone_numbers;\n").split("\t", 1)[1].replace("\\n", "\n")
+    return [line.strip().rstrip(",") for line in create.splitlines()
+            if re.match(r"\s*(UNIQUE )?KEY `", line) and "`phone_number`" in line]
+
+
+def index_name(definition):
+    return re.search(r"KEY `([^`]+)`", definition).group(1)
+
+
+def build_indexes(client, definitions):
+    """Adds the indexes by InnoDB's sorted build at FILL_FACTOR; returns the seconds it took."""
+    saved = sql(client, "SELECT @@GLOBAL.innodb_fill_factor;\n").strip()
+    t0 = time.monotonic()
+    try:
+        sql(client, "SET GLOBAL innodb_fill_factor = %d; ALTER TABLE phone_numbers %s;\n" % (
+            FILL_FACTOR, ", ".join("ADD " + d for d in definitions)))
+    finally:
+        sql(client, "SET GLOBAL innodb_fill_factor = %d;\n" % int(saved))
+    return round(time.monotonic() - t0, 3)
 
 
 def seed_table(table, statements, client, chunks, started, total):
@@ -115,6 +174,7 @@ def main():
     parser.add_argument("--users", type=int, required=True)
     parser.add_argument("--app_id", required=True)
     parser.add_argument("--environment", default="test", choices=("test", "live"))
+    parser.add_argument("--layout", default="grown", choices=("grown", "packed"))
     parser.add_argument("--chunk", type=int, default=1_000_000)
     parser.add_argument("--now", type=int, default=int(time.time()))
     parser.add_argument("--print_sql", action="store_true")
@@ -134,15 +194,26 @@ def main():
         for table in TABLES:
             for _, _, statement in work[table]:
                 print(SESSION + statement + ";")
+        if args.layout == "grown":
+            print("-- then ALTER TABLE phone_numbers ADD <its indexes on phone_number, dropped before the load>;"
+                  " with innodb_fill_factor = %d" % FILL_FACTOR)
         return
 
-    chunks, failed = [], []
+    chunks, failed, index_build = [], [], {}
     started = time.monotonic()
+    definitions = number_indexes(args.client) if args.layout == "grown" else []
+    if definitions:
+        sql(args.client, "ALTER TABLE phone_numbers %s;\n" % ", ".join(
+            "DROP INDEX `%s`" % index_name(d) for d in definitions))
     def run(table):
         try:
             seed_table(table, work[table], args.client, chunks, started, args.users)
+            if table == "phone_numbers" and definitions:
+                index_build["seconds"] = build_indexes(args.client, definitions)
+                print("seed_users: %s built in %.0f s" % (", ".join(map(index_name, definitions)),
+                                                          index_build["seconds"]), file=sys.stderr)
         except (subprocess.CalledProcessError, OSError) as e:
-            failed.append("%s: %s" % (table, e))
+            failed.append("%s: %s%s" % (table, e, (": " + e.stderr.strip()) if getattr(e, "stderr", None) else ""))
     threads = [threading.Thread(target=run, args=(table,)) for table in TABLES]
     for t in threads:
         t.start()
@@ -150,8 +221,10 @@ def main():
         t.join()
     if failed:
         sys.exit("seed_users: " + "; ".join(failed))
-    json.dump({"users": args.users, "stride": stride_for(args.users), "capacity": CAPACITY,
-               "seconds": round(time.monotonic() - started, 3), "chunks": chunks}, sys.stdout)
+    json.dump({"users": args.users, "layout": args.layout, "stride": stride_for(args.users), "capacity": CAPACITY,
+               "seconds": round(time.monotonic() - started, 3), "chunks": chunks,
+               "index_build": {"indexes": [index_name(d) for d in definitions], "fill_factor": FILL_FACTOR,
+                               "seconds": index_build.get("seconds")} if definitions else None}, sys.stdout)
     print()
 
 
