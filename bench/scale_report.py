@@ -52,6 +52,59 @@ def _rss_series(raw, name):
     return out
 
 
+# The overload targets (SPEC §8: "at 150 % of peak load it answers 429/503 quickly and its memory
+# stays flat"), in numbers:
+# - memory flat: over the second half of the run (the first seconds include the allocator growing to
+#   the load) the least-squares slope of the RSS is at most FLAT_SLOPE_MB_PER_MIN, and the last 10 s
+#   are at most FLAT_END_OVER_MIDDLE above the 10 s in the middle (so a step late in the run counts
+#   even when the slope hides it);
+# - quick refusals: the 429/503 answers, timed from their actual send, have p50 <= FAST_P50_MS and
+#   p99 <= FAST_P99_MS (a refusal decided at admission costs microseconds; what is left is the
+#   network stack and the loops' queues).
+FLAT_SLOPE_MB_PER_MIN = 1.0
+FLAT_END_OVER_MIDDLE = 0.05
+FAST_P50_MS = 5.0
+FAST_P99_MS = 50.0
+
+
+def _slope_per_min(points):
+    """Least-squares slope of [(t, y)] in y per minute, or None with fewer than two distinct times."""
+    if len(points) < 2:
+        return None
+    mt = statistics.mean(t for t, _ in points)
+    my = statistics.mean(y for _, y in points)
+    var = sum((t - mt) ** 2 for t, _ in points)
+    if var == 0:
+        return None
+    return sum((t - mt) * (y - my) for t, y in points) / var * 60
+
+
+def _histogram_quantiles(before_path, after_path, route, status, qs=(0.5, 0.99)):
+    """Server-side request duration quantiles (ms) of (route, status) over a run, from moonkeyd's
+    /metrics scraped before and after: the upper bound of the bucket that holds each quantile (the
+    buckets are coarse: 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, ... ms). None when nothing counted."""
+    def buckets(path):
+        out = {}
+        if not os.path.exists(path):
+            return out
+        prefix = 'moonkey_http_request_duration_seconds_bucket{route="%s",status="%s",le="' % (route, status)
+        for line in open(path):
+            if line.startswith(prefix):
+                le, value = line[len(prefix):].split('"}', 1)
+                out[float("inf") if le == "+Inf" else float(le)] = float(value)
+        return out
+    b, a = buckets(before_path), buckets(after_path)
+    counts = sorted((le, a[le] - b.get(le, 0)) for le in a)
+    total = counts[-1][1] if counts else 0
+    if not total:
+        return None
+    result = {"count": int(total)}
+    for q in qs:
+        le = next(le for le, n in counts if n >= q * total)
+        result["p%g" % (q * 100)] = None if le == float("inf") else le * 1000
+    return result
+
+
 def _overload(raw, scenario):
     meta = _load(raw, "overload.json")
     if not meta or not os.path.exists(os.path.join(raw, "overload.wrk.json")):
@@ -98,9 +151,46 @@ def _overload(raw, scenario):
     r = figures["rss_kb"]
     figures["rss_last_over_first"] = _ratio(r["last_10s_mean"], r["first_10s_mean"])
     # The start includes the allocator warming to the load; the second half shows a steady growth.
-    half = [(t, kb) for t, kb in loaded if t >= (p["start"] + p["end"]) / 2]
-    if len(half) >= 2 and half[-1][0] > half[0][0]:
-        r["second_half_growth_kb_per_min"] = (half[-1][1] - half[0][1]) / (half[-1][0] - half[0][0]) * 60
+    middle_t = (p["start"] + p["end"]) / 2
+    half = [(t, kb) for t, kb in loaded if t >= middle_t]
+    r["second_half_growth_kb_per_min"] = _slope_per_min(half)  # least squares
+    r["middle_10s_mean"] = _mean([kb for t, kb in loaded if abs(t - middle_t) <= 5])
+    slope, end_over_middle = r["second_half_growth_kb_per_min"], _ratio(r["last_10s_mean"], r["middle_10s_mean"])
+    r["last_over_middle"] = end_over_middle
+    shed = ((figures["latency_ms_by_class"] or {}).get("non_2xx") or {}).get("from_send_ms") or {}
+    figures["targets"] = {
+        "memory_flat": None if slope is None or end_over_middle is None else
+        slope / 1024 <= FLAT_SLOPE_MB_PER_MIN and end_over_middle <= 1 + FLAT_END_OVER_MIDDLE,
+        "refusals_fast": None if not shed.get("count") else
+        shed["p50"] <= FAST_P50_MS and shed["p99"] <= FAST_P99_MS,
+        "flat_slope_mb_per_min_max": FLAT_SLOPE_MB_PER_MIN, "flat_end_over_middle_max": 1 + FLAT_END_OVER_MIDDLE,
+        "fast_p50_ms_max": FAST_P50_MS, "fast_p99_ms_max": FAST_P99_MS,
+    }
+    # moonkeyd's own view (its request-duration histogram, scraped before and after): from the
+    # request read whole to the answer ready, without the sockets' and the client's queues.
+    gauges = []
+    path = os.path.join(raw, "overload.gauges.txt")
+    if os.path.exists(path):
+        for line in open(path):
+            parts = line.split()
+            if len(parts) == 6 and p["start"] <= float(parts[0]) <= p["end"]:
+                gauges.append([float(x) for x in parts[1:]])
+    def spread(values, scale):
+        values = sorted(v * scale for v in values)
+        return {"mean": statistics.mean(values), "p50": values[len(values) // 2], "max": values[-1]} if values else None
+    figures["server_gauges"] = {  # sampled every 2 s from moonkeyd's /metrics
+        "samples": len(gauges),
+        "loop_lag_ms": spread([g[0] for g in gauges], 1000),
+        "batch_wait_estimate_ms": spread([g[1] for g in gauges], 1000),
+        "batch_drain_rate_per_s": spread([g[2] for g in gauges], 1),
+        "batch_queued": spread([g[3] for g in gauges], 1),
+        "delivery_queue_depth": spread([g[4] for g in gauges], 1),
+    }
+    route = "/v1/auth/otps/sms/login_or_create"
+    figures["server_side_ms"] = {
+        status: _histogram_quantiles(os.path.join(raw, "overload.metrics.before"),
+                                     os.path.join(raw, "overload.metrics.after"), route, status)
+        for status in ("200", "429", "503")}
     return figures, row
 
 
@@ -308,12 +398,31 @@ def lines(figures, rss):
                    " large: every connection was busy); socket errors %s" % (
                        f2(lag.get("p50")), f2(lag.get("p99")), f2(lag.get("max")),
                        ", ".join("%s %d" % kv for kv in errs.items() if kv[1]) or "none"))
+        srv = ov.get("server_side_ms") or {}
+        out.append("        moonkeyd's own durations (request read -> answer ready, histogram buckets): " + "; ".join(
+            "%s %d p50 <= %s p99 <= %s ms" % (code, h["count"], f2(h.get("p50")), f2(h.get("p99")))
+            for code, h in srv.items() if h) + " (no socket or client queueing)")
+        g = ov.get("server_gauges") or {}
+        if g.get("samples"):
+            def sp(name, fmt="%.1f"):
+                v = g.get(name)
+                return "-" if not v else ("mean " + fmt + " max " + fmt) % (v["mean"], v["max"])
+            out.append("        moonkeyd every 2 s: loop lag %s ms (how late its loops run what is ready: the wait of every"
+                       " request before it is read); batch queue %s requests, estimated wait %s ms, drain rate %s/s;"
+                       " delivery queue %s" % (sp("loop_lag_ms"), sp("batch_queued", "%.0f"), sp("batch_wait_estimate_ms"),
+                                               sp("batch_drain_rate_per_s", "%.0f"), sp("delivery_queue_depth", "%.0f")))
         r = ov["rss_kb"]
         growth = r.get("second_half_growth_kb_per_min")
-        out.append("        RSS every 1 s: %s before, first 10 s %s, last 10 s %s (%s of first), max %s; second half"
-                   " %s MB/min" % (
-                       mb(r["before"]), mb(r["first_10s_mean"]), mb(r["last_10s_mean"]),
-                       pct(ov["rss_last_over_first"]), mb(r["max"]), "-" if growth is None else "%+.2f" % (growth / 1024)))
+        targets = ov.get("targets") or {}
+        def verdict(v): return "-" if v is None else ("met" if v else "NOT met")
+        out.append("        RSS every 1 s: %s before, first 10 s %s, middle 10 s %s, last 10 s %s (%s of the middle),"
+                   " max %s; second half %s MB/min (least squares)" % (
+                       mb(r["before"]), mb(r["first_10s_mean"]), mb(r.get("middle_10s_mean")), mb(r["last_10s_mean"]),
+                       pct(r.get("last_over_middle")), mb(r["max"]), "-" if growth is None else "%+.2f" % (growth / 1024)))
+        out.append("        targets: memory flat (second half <= %.1f MB/min, last 10 s <= %.0f%% of the middle 10 s): %s;"
+                   " refusals fast (503/429 from send p50 <= %.0f ms, p99 <= %.0f ms): %s" % (
+                       FLAT_SLOPE_MB_PER_MIN, 100 * (1 + FLAT_END_OVER_MIDDLE), verdict(targets.get("memory_flat")),
+                       FAST_P50_MS, FAST_P99_MS, verdict(targets.get("refusals_fast"))))
         out.append("        outbox: %s pending when the load stopped, drained %s s later" % (
             ov["pending_when_load_stopped"], f1(ov["drain_after_load_s"])))
     ts = figures.get("table_size")

@@ -3,6 +3,7 @@
 #include "moonkey/core/config.hpp"
 #include "moonkey/core/database_url.hpp"
 #include "moonkey/core/log.hpp"
+#include "moonkey/core/memory_trimmer.hpp"
 #include "moonkey/core/server.hpp"
 #include "moonkey/store/mysql/mysql_repository.hpp"
 #include "moonkey/store/mysql/worker_pool.hpp"
@@ -28,7 +29,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        mysql::worker_pool pool({*url, cfg.db_pool_size, cfg.db_timeout, cfg.db_queue_limit, cfg.db_queue_max_wait});
+        // (Its jobs run alone: a batch limit of 1 makes one job per worker the round its admission
+        // always lets in.)
+        mysql::worker_pool pool({*url, cfg.db_pool_size, cfg.db_timeout, cfg.db_queue_limit, cfg.db_queue_max_wait, 1});
         mysql::worker_pool batch_pool({*url, cfg.db_batch_workers, cfg.db_timeout, cfg.db_queue_limit,
                                        cfg.db_queue_max_wait, cfg.db_batch_limit});
         mysql::mysql_repository repo(pool, batch_pool);
@@ -51,7 +54,15 @@ int main(int argc, char** argv) {
                           [&batch_pool] { return static_cast<double>(batch_pool.batches().run_alone); });
         metrics.add_gauge("moonkey_db_batch_queued", "login_or_create requests waiting for a batch.",
                           [&batch_pool] { return static_cast<double>(batch_pool.queued()); });
+        metrics.add_gauge("moonkey_db_batch_drain_rate",
+                          "login_or_create requests per second the batch workers drain while saturated.",
+                          [&batch_pool] { return batch_pool.drain_rate(); });
+        metrics.add_gauge("moonkey_db_batch_wait_estimate_seconds",
+                          "Estimated queue wait of a login_or_create request submitted now (admission control).",
+                          [&batch_pool] { return std::chrono::duration<double>(batch_pool.estimated_wait()).count(); });
+        memory_trimmer trimmer(cfg.memory_trim_interval);
         srv.run();
+        trimmer.stop();
         batch_pool.stop();
         pool.stop();
     } catch (std::exception const& e) {

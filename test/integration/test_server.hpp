@@ -75,6 +75,9 @@ public:
 
     std::uint16_t port() const { return port_; }
 
+    // The pool that runs login_or_create batches (to load it from a test).
+    mysql::worker_pool& batch_pool() { return *batch_pool_; }
+
     // Moves the server's clock forward.
     void advance(std::chrono::seconds by) { offset_ += by.count(); }
 

@@ -24,8 +24,8 @@ po::options_description describe_options() {
         ("db_pool_size", po::value<unsigned>()->default_value(16), "database connections (worker threads)")
         ("db_timeout", po::value<unsigned>()->default_value(3000), "database deadline per request, ms")
         ("db_queue_limit", po::value<unsigned>()->default_value(4096), "database jobs waiting before 503")
-        ("db_queue_max_wait", po::value<unsigned>()->default_value(250),
-            "ms the oldest database job may wait before new ones get 503 (admission control)")
+        ("db_queue_max_wait", po::value<unsigned>()->default_value(100),
+            "ms a database job may be expected to wait in the queue before requests get 503 (admission control)")
         ("db_batch_workers", po::value<unsigned>()->default_value(4),
             "database connections that run login_or_create in batches (one commit per batch)")
         ("db_batch_limit", po::value<unsigned>()->default_value(32), "login_or_create requests in one batch at most")
@@ -56,6 +56,11 @@ po::options_description describe_options() {
         ("delivery_lease", po::value<unsigned>()->default_value(30), "s before an unsent message is claimed again")
         ("delivery_max_attempts", po::value<unsigned>()->default_value(10), "sends tried before a message fails")
         ("drain_delay", po::value<unsigned>()->default_value(0), "ms to keep serving after SIGTERM")
+        ("loop_lag_target", po::value<unsigned>()->default_value(0),
+            "ms a core's loop may run late before the OTP endpoints shed a share of requests"
+            " (all at twice it); 0: never")
+        ("memory_trim_interval", po::value<unsigned>()->default_value(1000),
+            "ms between returns of freed heap memory to the system (glibc malloc_trim); 0: never")
         ("metrics_listen", po::value<std::string>()->default_value(""),
             "address:port for GET /metrics alone; empty: /metrics on the main listener")
         ("log_level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")
@@ -194,6 +199,8 @@ outcome<config> to_config(po::variables_map const& vm, config_use use) {
         return fail(errc::invalid_request, "secret: set MOONKEY_SECRET or secret_file to at least 32 bytes");
     if (auto r = read_delivery(vm, cfg); !r) return r.error();
     cfg.drain_delay = std::chrono::milliseconds(vm["drain_delay"].as<unsigned>());
+    cfg.memory_trim_interval = std::chrono::milliseconds(vm["memory_trim_interval"].as<unsigned>());
+    cfg.loop_lag_target = std::chrono::milliseconds(vm["loop_lag_target"].as<unsigned>());
     if (auto const& metrics = vm["metrics_listen"].as<std::string>(); !metrics.empty()) {
         config where;
         if (auto r = parse_listen(metrics, where); !r)

@@ -29,6 +29,9 @@ std::unique_ptr<provider> make_provider(std::string const& name, config const& c
     return std::make_unique<console_provider>();
 }
 
+// How often each core's loop measures its own lag.
+constexpr std::chrono::milliseconds loop_lag_interval{5};
+
 delivery_queue::options queue_options(config const& cfg) {
     delivery_queue::options opts;
     opts.policy.batch_max = cfg.delivery_batch_max;
@@ -70,7 +73,10 @@ core_services::core_services(boost::asio::io_context& io, config const& cfg, rep
       purge_(io.get_executor(), repo, clock, {}),
       sessions_(repo, keys, clock),
       otps_(repo, delivery_, sessions_, cfg.secret, clock, cfg.delivery_lease),
-      users_(repo.users(), clock) {}
+      users_(repo.users(), clock),
+      lag_(cfg.loop_lag_target),
+      lag_probe_(io.get_executor(), loop_lag_interval, lag_),
+      shed_random_(std::random_device{}()) {}
 
 void core_services::request_finished(std::string_view route, unsigned status, std::chrono::nanoseconds duration) {
     --in_flight_;
@@ -82,11 +88,13 @@ void core_services::start() {
     delivery_.start();
     recovery_.start();
     purge_.start();
+    lag_probe_.start();
 }
 
 boost::asio::awaitable<void> core_services::stop() {
     recovery_.stop();
     purge_.stop();
+    lag_probe_.stop();
     co_await delivery_.stop();
     sms_provider_->stop();
     email_provider_->stop();

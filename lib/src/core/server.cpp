@@ -75,6 +75,13 @@ struct server::impl {
             c.services = std::make_unique<core_services>(c.io, cfg, repo, keys, registry, registry.core(i), clock,
                                                          draining);
         }
+        registry.add_gauge("moonkey_loop_lag_seconds",
+                           "How late the most behind core's loop runs what is ready (smoothed; load shedding).",
+                           [this] {
+                               std::chrono::microseconds most{0};
+                               for (auto const& c : cores) most = std::max(most, c->services->loop_lag());
+                               return std::chrono::duration<double>(most).count();
+                           });
     }
 
     http::session_limits limits() const {

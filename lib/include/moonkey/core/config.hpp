@@ -18,7 +18,7 @@ struct config {
     unsigned db_pool_size = 16;
     std::chrono::milliseconds db_timeout{3000};
     unsigned db_queue_limit = 4096;
-    std::chrono::milliseconds db_queue_max_wait{250};
+    std::chrono::milliseconds db_queue_max_wait{100};
     unsigned db_batch_workers = 4;
     unsigned db_batch_limit = 32;
     std::string secret;
@@ -42,6 +42,8 @@ struct config {
     std::chrono::seconds delivery_lease{30};   // a message not marked sent by then is claimed again
     unsigned delivery_max_attempts = 10;
     std::chrono::milliseconds drain_delay{0};
+    std::chrono::milliseconds memory_trim_interval{1000};  // freed heap back to the system; 0: never
+    std::chrono::milliseconds loop_lag_target{0};  // loop lag past which OTP requests are shed; 0: never
     std::string metrics_host;        // empty: /metrics is served on the main listener
     std::uint16_t metrics_port = 0;
     std::string log_level = "info";

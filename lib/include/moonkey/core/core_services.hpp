@@ -3,6 +3,7 @@
 
 #include "moonkey/api/key_cache.hpp"
 #include "moonkey/core/config.hpp"
+#include "moonkey/core/loop_lag.hpp"
 #include "moonkey/core/metrics.hpp"
 #include "moonkey/delivery/console_provider.hpp"
 #include "moonkey/delivery/delivery_queue.hpp"
@@ -18,6 +19,7 @@
 
 #include <atomic>
 #include <memory>
+#include <random>
 
 namespace moonkey {
 
@@ -47,6 +49,12 @@ public:
     void request_finished(std::string_view route, unsigned status, std::chrono::nanoseconds duration);
     std::size_t in_flight() const { return in_flight_; }
 
+    // Returns true when this request should be shed because this core's loop runs late (loop_lag):
+    // a share of the requests that grows with the lag past loop_lag_target.
+    bool loop_sheds() { return lag_.sheds(std::uniform_real_distribution<double>(0.0, 1.0)(shed_random_)); }
+    // The smoothed lag of this core's loop.
+    std::chrono::microseconds loop_lag() const { return lag_.current(); }
+
     // Starts this core's delivery queue and lease recovery.
     void start();
 
@@ -71,6 +79,9 @@ private:
     session_service sessions_;
     otp_service otps_;
     user_service users_;
+    moonkey::loop_lag lag_;
+    loop_lag_probe lag_probe_;
+    std::minstd_rand shed_random_;
 };
 
 }  // namespace moonkey

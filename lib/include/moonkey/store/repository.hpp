@@ -107,6 +107,11 @@ struct new_app_key {
 // Returns the stored form of a new key: a new id, its digest and display prefix.
 new_app_key new_app_key_for(std::string const& key, environment env, key_kind kind);
 
+// The kinds of store work a request brings, for admission before the request is even parsed.
+enum class store_work {
+    login,  // login_or_create and send: one batched transaction
+    other,  // every other call
+};
 
 class repository {
 public:
@@ -185,6 +190,14 @@ public:
 
     // Returns success when the database answers.
     virtual async_outcome<void> ping() = 0;
+
+    // Returns true when a call of `work` made now would be refused with service_unavailable because
+    // the store is overloaded (its queue holds more than its wait bound). Cheap and lock-free: asked
+    // for every request before its body is parsed. A store without admission control never sheds.
+    virtual bool sheds(store_work work) const noexcept {
+        (void)work;
+        return false;
+    }
 
     // The storage of the user-management API.
     virtual user_repository& users() = 0;

@@ -13,38 +13,70 @@
 namespace moonkey::mysql {
 namespace {
 
-// Returns the number of placeholders for `n` ids: the next power of two, so that each connection
-// prepares a dozen `IN (…)` shapes rather than one per batch size (MariaDB caps prepared statements).
+// Ids in one statement at most. Each connection keeps every statement shape it prepared, with
+// buffers for every placeholder, for good: with the shapes unbounded (the next power of two of any
+// count, and a mark after a delivery backlog can carry thousands of ids) every pool connection
+// grew its own statements of 1,024 to 16,384 placeholders, about half a kilobyte each, the first
+// time it met such a mark — the RSS of an overload run rose in steps at each backlog.
+constexpr std::size_t max_ids_per_statement = 256;
+
+// Returns the number of placeholders for `n` ids (n <= max_ids_per_statement): the next power of
+// four, so that a connection prepares five `IN (…)` shapes (1, 4, 16, 64, 256), 341 placeholders in
+// all, rather than one per batch size (MariaDB caps prepared statements too).
 std::size_t placeholder_bucket(std::size_t n) {
     std::size_t bucket = 1;
-    while (bucket < n) bucket *= 2;
+    while (bucket < n) bucket *= 4;
     return bucket;
 }
 
-// Runs `sql_prefix (ids…)` with `first` bound before the ids; one statement per call. The unused
-// placeholders of the bucket repeat the last id (a row listed twice is updated once).
-void update_ids(connection& conn, std::string const& sql_prefix, std::vector<std::string> const& ids,
-                std::function<unsigned(sql::PreparedStatement&)> bind_first) {
-    if (ids.empty()) return;
-    auto bucket = placeholder_bucket(ids.size());
+// Runs `sql_prefix (ids…)` with `first` bound before the ids, for the ids [from, from + count)
+// (count <= max_ids_per_statement), in one statement. The unused placeholders of the bucket repeat
+// the last id (a row listed twice is updated once).
+void update_chunk(connection& conn, std::string const& sql_prefix, std::vector<std::string> const& ids,
+                  std::size_t from, std::size_t count,
+                  std::function<unsigned(sql::PreparedStatement&)> const& bind_first) {
+    auto const bucket = placeholder_bucket(count);
     auto& update = conn.prepare(sql_prefix + " WHERE id IN (" + placeholders(bucket) + ")");
     unsigned next = bind_first(update) + 1;
-    for (std::size_t i = 0; i < bucket; ++i) update.setString(next++, ids[std::min(i, ids.size() - 1)]);
+    for (std::size_t i = 0; i < bucket; ++i) update.setString(next++, ids[from + std::min(i, count - 1)]);
     update.executeUpdate();
+}
+
+// Calls fn(from, count) for each chunk of at most max_ids_per_statement ids.
+template <class Fn>
+void for_each_chunk(std::vector<std::string> const& ids, Fn&& fn) {
+    for (std::size_t from = 0; from < ids.size(); from += max_ids_per_statement)
+        fn(from, std::min(max_ids_per_statement, ids.size() - from));
+}
+
+// Runs `sql_prefix (ids…)` as update_chunk does, one statement per chunk (inside the caller's
+// transaction, which makes them one unit).
+void update_ids(connection& conn, std::string const& sql_prefix, std::vector<std::string> const& ids,
+                std::function<unsigned(sql::PreparedStatement&)> bind_first) {
+    for_each_chunk(ids, [&](std::size_t from, std::size_t count) {
+        update_chunk(conn, sql_prefix, ids, from, count, bind_first);
+    });
 }
 
 }  // namespace
 
 async_outcome<void> mysql_repository::mark_sent(std::vector<std::string> message_ids, std::int64_t now) {
     return pool_.run<void>([ids = std::move(message_ids), now](connection& conn) {
-        return in_one_statement([&]() -> outcome<void> {
-            update_ids(conn, "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1", ids,
-                       [&](sql::PreparedStatement& s) {
-                           s.setInt64(1, now);
-                           return 1u;
-                       });
-            return {};
+        // Each chunk is a statement of its own, autocommitted and retried alone, so that a retry
+        // never counts an attempt twice on the rows of a chunk that was already written.
+        outcome<void> written;
+        for_each_chunk(ids, [&](std::size_t from, std::size_t count) {
+            if (!written) return;
+            written = in_one_statement([&]() -> outcome<void> {
+                update_chunk(conn, "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1", ids,
+                             from, count, [&](sql::PreparedStatement& s) {
+                                 s.setInt64(1, now);
+                                 return 1u;
+                             });
+                return {};
+            });
         });
+        return written;
     });
 }
 

@@ -35,7 +35,8 @@ driver_failure translate_driver_failure(std::exception_ptr failure) {
     }
 }
 
-worker_pool::worker_pool(options opts) : opts_(std::move(opts)) {
+worker_pool::worker_pool(options opts)
+    : opts_(std::move(opts)), admission_{opts_.max_queue_wait, std::size_t{opts_.workers} * opts_.batch_limit} {
     threads_.reserve(opts_.workers);
     for (unsigned i = 0; i < opts_.workers; ++i) threads_.emplace_back([this] { work(); });
 }
@@ -47,6 +48,7 @@ void worker_pool::stop() {
         std::lock_guard lock(mutex_);
         if (stopping_ && threads_.empty()) return;
         stopping_ = true;
+        stopping_flag_ = true;
     }
     wake_.notify_all();
     for (auto& t : threads_)
@@ -63,18 +65,42 @@ std::chrono::steady_clock::duration worker_pool::oldest_wait(std::chrono::steady
     return queue_.empty() ? std::chrono::steady_clock::duration::zero() : now - queue_.front()->enqueued;
 }
 
+void worker_pool::publish_queue_state() {
+    queued_.store(queue_.size(), std::memory_order_relaxed);
+    oldest_enqueued_ns_.store(queue_.empty() ? 0 : queue_.front()->enqueued.time_since_epoch().count(),
+                              std::memory_order_relaxed);
+    drain_rate_.store(meter_.per_second(), std::memory_order_relaxed);
+}
+
+bool worker_pool::sheds() const noexcept {
+    if (stopping_flag_.load(std::memory_order_relaxed)) return true;
+    auto const queued = queued_.load(std::memory_order_relaxed);
+    if (queued >= opts_.queue_limit) return true;
+    auto const oldest = oldest_enqueued_ns_.load(std::memory_order_relaxed);
+    auto const now = std::chrono::steady_clock::now();
+    auto const age = oldest == 0 ? std::chrono::steady_clock::duration::zero()
+                                 : now.time_since_epoch() - std::chrono::steady_clock::duration(oldest);
+    return admission_.refuses(queued, age, drain_rate());
+}
+
+std::chrono::steady_clock::duration worker_pool::estimated_wait() const noexcept {
+    return queue_admission::estimated_wait(queued_.load(std::memory_order_relaxed), drain_rate());
+}
+
 void worker_pool::submit(std::unique_ptr<job> j) {
     error refusal{errc::service_unavailable, ""};
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
             refusal.message = "the server is shutting down; retry on another instance";
-        } else if (queue_.size() >= opts_.queue_limit || oldest_wait(j->enqueued) > opts_.max_queue_wait) {
+        } else if (queue_.size() >= opts_.queue_limit ||
+                   admission_.refuses(queue_.size(), oldest_wait(j->enqueued), meter_.per_second())) {
             refusal.message = "the server is overloaded; retry shortly";
         } else {
             if (busy_.load(std::memory_order_relaxed) + queue_.size() >= opts_.workers)
                 waits_.fetch_add(1, std::memory_order_relaxed);
             queue_.push_back(std::move(j));
+            publish_queue_state();
             wake_.notify_one();
             return;
         }
@@ -128,16 +154,21 @@ void worker_pool::work() {
     thread_init();
     std::unique_ptr<connection> conn;
     std::uint64_t epoch = 0;
+    std::size_t finished = 0;  // jobs of the last take, counted with the next lock
     for (;;) {
         std::unique_ptr<job> next;
         std::vector<std::unique_ptr<job>> companions;  // younger than next: its deadline covers them
         {
             std::unique_lock lock(mutex_);
+            if (finished) meter_.completed(finished, std::chrono::steady_clock::now());
+            if (queue_.empty() && !stopping_) meter_.idled(std::chrono::steady_clock::now());
             wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) break;
             next = std::move(queue_.front());
             queue_.pop_front();
             companions = take_companions(*next);
+            finished = 1 + companions.size();
+            publish_queue_state();
         }
         busy_.fetch_add(1, std::memory_order_relaxed);
         error reason{errc::service_unavailable, ""};

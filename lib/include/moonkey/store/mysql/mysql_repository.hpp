@@ -40,6 +40,9 @@ public:
     async_outcome<void> revoke_api_key(std::string key_id, std::int64_t now) override;
     async_outcome<std::size_t> purge_limit_counters(std::int64_t now, unsigned limit) override;
     async_outcome<void> ping() override;
+    bool sheds(store_work work) const noexcept override {
+        return work == store_work::login ? batch_pool_.sheds() : pool_.sheds();
+    }
     user_repository& users() override { return users_; }
     idempotency_repository& idempotency() override { return idempotency_; }
 

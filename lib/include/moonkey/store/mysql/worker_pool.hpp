@@ -6,6 +6,7 @@
 #include "moonkey/core/database_url.hpp"
 #include "moonkey/core/error.hpp"
 #include "moonkey/store/mysql/connection.hpp"
+#include "moonkey/store/mysql/queue_admission.hpp"
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -48,9 +49,10 @@ public:
         unsigned workers = 16;
         std::chrono::milliseconds deadline{3000};  // queue wait + connect/read/write timeouts
         unsigned queue_limit = 4096;
-        // Admission control: while the oldest waiting job has waited longer than this, new jobs are
-        // refused at once (503) instead of joining a queue that only grows under overload.
-        std::chrono::milliseconds max_queue_wait{250};
+        // Admission control: a new job whose estimated wait in the queue (queue length over the
+        // workers' measured drain rate), or the oldest waiting job's age, is over this is refused at
+        // once (503) instead of joining a queue that only grows under overload (queue_admission).
+        std::chrono::milliseconds max_queue_wait{100};
         unsigned batch_limit = 32;  // jobs of one batch kind a worker takes together
     };
 
@@ -93,6 +95,17 @@ public:
 
     // Stops the workers after the jobs already queued; later jobs fail with service_unavailable.
     void stop();
+
+    // Returns true when a job submitted now would be refused for overload (or shutdown), without
+    // taking the pool's lock: callers ask before doing the work that leads to a job (parsing and
+    // validating a request), so that a refusal costs next to nothing. The answer may be a moment old.
+    bool sheds() const noexcept;
+
+    // The wait a job submitted now is estimated to have in the queue (0 while the rate is unknown).
+    std::chrono::steady_clock::duration estimated_wait() const noexcept;
+
+    // Jobs per second the saturated workers drain (0 until measured).
+    double drain_rate() const noexcept { return drain_rate_.load(std::memory_order_relaxed); }
 
     // Jobs waiting for a worker, and workers busy with one.
     std::size_t queued() const;
@@ -184,6 +197,8 @@ private:
 
     // Called with mutex_ held: how long the oldest waiting job has waited at `now`.
     std::chrono::steady_clock::duration oldest_wait(std::chrono::steady_clock::time_point now) const;
+    // Called with mutex_ held after the queue or the rate changed: publishes them to sheds().
+    void publish_queue_state();
     void submit(std::unique_ptr<job> j);
     void work();
     connection* ensure_connection(std::unique_ptr<connection>& conn, std::uint64_t& epoch, error& reason);
@@ -193,6 +208,13 @@ private:
     std::condition_variable wake_;
     std::deque<std::unique_ptr<job>> queue_;
     bool stopping_ = false;
+    queue_admission admission_;
+    drain_rate_meter meter_;  // with mutex_ held
+    // What sheds() reads without the lock, written with mutex_ held.
+    std::atomic<std::size_t> queued_{0};
+    std::atomic<std::int64_t> oldest_enqueued_ns_{0};  // steady clock; 0: the queue is empty
+    std::atomic<double> drain_rate_{0};
+    std::atomic<bool> stopping_flag_{false};
     std::atomic<std::size_t> busy_{0};
     std::atomic<std::uint64_t> waits_{0};
     std::atomic<std::uint64_t> batches_{0}, batched_jobs_{0}, batches_run_alone_{0};
