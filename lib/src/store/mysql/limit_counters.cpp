@@ -91,8 +91,8 @@ void limit_ledger::count(pass passed) {
 void limit_ledger::write(sql_script& script) const {
     std::vector<std::string> fresh, existing;
     for (auto const& [key_hex, forget] : changed_) {
-        auto row = "(" + hex_literal(key_hex) + "," + bytes_literal(pack_events(logs_.at(key_hex))) + "," +
-                   number_literal(forget) + ")";
+        auto row = literal_row(
+            {hex_literal(key_hex), bytes_literal(pack_events(logs_.at(key_hex))), number_literal(forget)});
         (stored_.contains(key_hex) ? existing : fresh).push_back(std::move(row));
     }
     constexpr char const* insert = "INSERT INTO rate_limits (limit_key, events, forget_at) VALUES ";
@@ -104,8 +104,8 @@ void limit_ledger::write(sql_script& script) const {
     std::vector<std::string> added;
     for (auto const& [key_hex, day] : days_) {
         if (day.added == 0) continue;
-        added.push_back("(" + hex_literal(key_hex) + "," + number_literal(crypto::random_below(cap_shards)) + "," +
-                        number_literal(day.added) + "," + number_literal(day.resets_at) + ")");
+        added.push_back(literal_row({hex_literal(key_hex), number_literal(crypto::random_below(cap_shards)),
+                                     number_literal(day.added), number_literal(day.resets_at)}));
     }
     if (added.empty()) return;
     script.add("INSERT INTO daily_counters (counter_key, shard, count, expires_at) VALUES " + literal_list(added) +

@@ -68,15 +68,12 @@ struct batch_writes {
     std::vector<login_request const*> messages;
 };
 
-// Returns "(a,b,…)" of the literals.
-std::string row_of(std::vector<std::string> const& literals) { return "(" + literal_list(literals) + ")"; }
-
 void insert_users(sql_script& script, std::vector<login_request const*> const& rows) {
     if (rows.empty()) return;
     std::vector<std::string> values;
     for (auto const* r : rows) {
         auto status = r->requires_verification ? user_status::pending : user_status::active;
-        values.push_back(row_of({text_literal(r->new_user_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
+        values.push_back(literal_row({text_literal(r->new_user_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
                                  text_literal(status_text(status)), number_literal(r->now), number_literal(r->now)}));
     }
     script.add("INSERT INTO users (id, app_id, environment, status, created_at, updated_at) VALUES " +
@@ -88,7 +85,7 @@ void insert_methods(sql_script& script, channel via, std::vector<login_request c
     auto const& t = method_table_of(via);
     std::vector<std::string> values;
     for (auto const* r : rows) {
-        values.push_back(row_of({text_literal(r->new_method_id), text_literal(r->new_user_id),
+        values.push_back(literal_row({text_literal(r->new_method_id), text_literal(r->new_user_id),
                                  text_literal(r->owner.app_id), env_literal(r->owner.env), text_literal(r->destination),
                                  number_literal(r->now), number_literal(r->now)}));
     }
@@ -105,7 +102,7 @@ void replace_codes(sql_script& script, std::vector<code_row> rows) {
                      [](code_row const& a, code_row const& b) { return a.method.method_id < b.method.method_id; });
     std::vector<std::string> values;
     for (auto const& [r, m] : rows) {
-        values.push_back(row_of({text_literal(m.method_id), text_literal(method_type_of(r->via)),
+        values.push_back(literal_row({text_literal(m.method_id), text_literal(method_type_of(r->via)),
                                  text_literal(m.user_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
                                  hex_literal(hex(r->code_digest(m.method_id))),
                                  number_literal(r->expires_at), "0", "NULL", text_literal(r->fingerprint.ip),
@@ -124,7 +121,7 @@ void queue_messages(sql_script& script, std::vector<login_request const*> const&
     if (rows.empty()) return;
     std::vector<std::string> values;
     for (auto const* r : rows) {
-        values.push_back(row_of({text_literal(r->message_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
+        values.push_back(literal_row({text_literal(r->message_id), text_literal(r->owner.app_id), env_literal(r->owner.env),
                                  text_literal(to_string(r->via)), text_literal(r->destination),
                                  bytes_literal(r->sealed_code), text_literal(r->locale), number_literal(r->expires_at),
                                  number_literal(r->lease_until), number_literal(r->now)}));

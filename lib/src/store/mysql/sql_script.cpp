@@ -38,6 +38,13 @@ std::string literal_list(std::vector<std::string> const& literals) {
     return list;
 }
 
+std::string literal_row(std::vector<std::string> const& literals) {
+    std::string row = "(";
+    row.append(literal_list(literals));
+    row.push_back(')');
+    return row;
+}
+
 void sql_script::add(std::string statement, row_reader read) {
     statements_.push_back(std::move(statement));
     readers_.push_back(std::move(read));

@@ -33,6 +33,9 @@ std::string number_literal(std::int64_t n);
 // Returns the literals joined by commas, e.g. for an IN list.
 std::string literal_list(std::vector<std::string> const& literals);
 
+// Returns the literals as one row of a multi-row VALUES list: "(a,b,…)".
+std::string literal_row(std::vector<std::string> const& literals);
+
 class sql_script {
 public:
     using row_reader = std::function<void(sql::ResultSet&)>;
