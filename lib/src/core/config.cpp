@@ -26,7 +26,7 @@ po::options_description describe_options() {
         ("db_queue_limit", po::value<unsigned>()->default_value(4096), "database jobs waiting before 503")
         ("db_queue_max_wait", po::value<unsigned>()->default_value(100),
             "ms a database job may be expected to wait in the queue before requests get 503 (admission control)")
-        ("db_batch_workers", po::value<unsigned>()->default_value(4),
+        ("db_batch_workers", po::value<unsigned>()->default_value(2),
             "database connections that run login_or_create in batches (one commit per batch)")
         ("db_batch_limit", po::value<unsigned>()->default_value(32), "login_or_create requests in one batch at most")
         ("secret", po::value<std::string>()->default_value(""), "server secret for code and token HMACs (32+ bytes)")

@@ -19,7 +19,7 @@ struct config {
     std::chrono::milliseconds db_timeout{3000};
     unsigned db_queue_limit = 4096;
     std::chrono::milliseconds db_queue_max_wait{100};
-    unsigned db_batch_workers = 4;
+    unsigned db_batch_workers = 2;
     unsigned db_batch_limit = 32;
     std::string secret;
     std::string sms_provider = "console";    // console, webhook, twilio
