@@ -33,7 +33,7 @@ end
 -- Area codes for the unique numbers: block b (indices b*1e6 .. b*1e6+999999) uses AREAS[b+1],
 -- with exchanges 200-299: +1 650 2xx xxxx, +1 415 2xx xxxx, ... All valid for libphonenumber.
 -- (303 is left to bench_db_ceiling.)
-local AREAS = { "650", "415", "212", "206", "312", "617", "702", "512", "919", "971", "404", "305" }
+local AREAS = { "650", "415", "212", "206", "312", "617", "702", "512", "919", "971", "404", "305", "801", "503" }
 
 function M.phone(index)
     local block = math.floor(index / 1000000)
