@@ -101,12 +101,15 @@ asio::awaitable<void> delivery_queue::consume() {
                     l->ready.pop_front();
                 }
                 ++l->in_flight;
-                l->in_flight_messages += batch.size();  // send_batch takes them off (in_flight_release)
-                asio::co_spawn(ex_, send_batch(*l, std::move(batch)), [this, l](std::exception_ptr failure) {
-                    log_failure(failure, "delivery batch failed");
-                    --l->in_flight;
-                    wake_.cancel();
-                });
+                l->in_flight_messages += batch.size();
+                auto counted = std::make_shared<std::size_t>(batch.size());
+                asio::co_spawn(ex_, send_batch(*l, std::move(batch), counted),
+                               [this, l, counted](std::exception_ptr failure) {
+                                   log_failure(failure, "delivery batch failed");
+                                   --l->in_flight;
+                                   l->in_flight_messages -= *counted;
+                                   wake_.cancel();
+                               });
             }
         }
         if (metrics_) {
@@ -126,27 +129,8 @@ asio::awaitable<void> delivery_queue::consume() {
         log::info("delivery stopped; scheduled retries go back to the outbox", {{"messages", retries_.size()}});
 }
 
-namespace {
-
-// A batch's messages count in the queue's depth as in flight until the provider has answered for
-// them; from then on a message to retry counts in the retries, and the others have left. Taking
-// them off only when the batch's marks are written too would count the retried ones twice for the
-// length of those writes, and refuse messages (503 before the commit, or left to lease recovery
-// after it) while the queue is not full.
-struct in_flight_release {
-    std::size_t& in_flight_messages;
-    std::size_t count;
-    void now() {
-        in_flight_messages -= count;
-        count = 0;
-    }
-    ~in_flight_release() { in_flight_messages -= count; }
-};
-
-}  // namespace
-
-asio::awaitable<void> delivery_queue::send_batch(lane& l, std::vector<outbound_message> batch) {
-    in_flight_release in_flight{l.in_flight_messages, batch.size()};
+asio::awaitable<void> delivery_queue::send_batch(lane& l, std::vector<outbound_message> batch,
+                                                 std::shared_ptr<std::size_t> in_flight) {
     auto now_unix = clock_();
     std::vector<std::string> expired, sent, retried;
     std::vector<failed_message> failed;
@@ -198,7 +182,12 @@ asio::awaitable<void> delivery_queue::send_batch(lane& l, std::vector<outbound_m
             }
         }
     }
-    in_flight.now();
+    // The provider has answered: the messages to retry count in retries_ now, the others have left.
+    // Counting them in flight until the marks below are written would count the retried ones twice
+    // for that long, and the queue would refuse messages (503 before the commit, or left to lease
+    // recovery after it) while not full.
+    l.in_flight_messages -= *in_flight;
+    *in_flight = 0;
     if (auto which = core_metrics::provider_from_name(l.out.name()); metrics_ && which) {
         using outcome_t = core_metrics::message_outcome;
         if (!to_send.empty()) metrics_->delivery_batch(*which, to_send.size());

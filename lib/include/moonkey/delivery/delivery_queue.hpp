@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -86,7 +87,11 @@ private:
     };
 
     boost::asio::awaitable<void> consume();
-    boost::asio::awaitable<void> send_batch(lane& l, std::vector<outbound_message> batch);
+    // Sends one batch and settles its messages. `in_flight` is how many of them still count in the
+    // lane's in_flight_messages: send_batch takes them off once the provider has answered (a message
+    // to retry counts in retries_ from then on), and the batch's completion takes off what is left.
+    boost::asio::awaitable<void> send_batch(lane& l, std::vector<outbound_message> batch,
+                                            std::shared_ptr<std::size_t> in_flight);
     void promote_due_retries(batch_policy::clock::time_point now);
     lane& lane_of(channel via) { return via == channel::sms ? sms_ : email_; }
 
