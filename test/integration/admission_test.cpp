@@ -7,10 +7,6 @@
 #include "moonkey/core/database_url.hpp"
 #include "moonkey/store/mysql/worker_pool.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -19,31 +15,11 @@
 
 using namespace moonkey;
 using namespace moonkey::test;
-namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-// An io_context on its own thread, to run pool calls from the test's thread.
-struct runner {
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
-    std::thread thread{[this] { io.run(); }};
-    ~runner() {
-        work.reset();
-        thread.join();
-    }
-    // Submits a job that sleeps `seconds` on the database; returns its future outcome.
-    std::future<outcome<int>> sleep(mysql::worker_pool& pool, double seconds) {
-        auto run = pool.run<int>([seconds](mysql::connection& conn) -> outcome<int> {
-            conn.execute("DO SLEEP(" + std::to_string(seconds) + ")");
-            return 1;
-        });
-        return asio::co_spawn(io, std::move(run), asio::use_future);
-    }
-};
 
 }  // namespace
 
@@ -55,22 +31,22 @@ BOOST_AUTO_TEST_SUITE(admission)
 BOOST_AUTO_TEST_CASE(a_queue_over_the_bound_refuses_before_its_oldest_job_waited_that_long) {
     auto url = parse_database_url(test_database_url()).value();
     mysql::worker_pool pool({url, 1, 10s, 1024, 100ms, 1});  // jobs alone: a round is one job
-    runner r;
-    std::vector<std::future<outcome<int>>> measuring;
-    for (int i = 0; i < 20; ++i) measuring.push_back(r.sleep(pool, 0.02));  // ~400 ms, the queue never empty
+    io_thread r;
+    std::vector<std::future<outcome<void>>> measuring;
+    for (int i = 0; i < 20; ++i) measuring.push_back(r.hold(pool, 0.02));  // ~400 ms, the queue never empty
     for (auto& f : measuring) BOOST_TEST_REQUIRE(f.get().has_value());
     auto const rate = pool.drain_rate();  // at most 50 jobs/s (20 ms each, plus the round trip)
     BOOST_TEST_REQUIRE(rate > 10.0);
     BOOST_TEST_REQUIRE(rate < 60.0);
 
-    auto busy = r.sleep(pool, 0.5);  // holds the worker: what follows queues
+    auto busy = r.hold(pool, 0.5);  // holds the worker: what follows queues
     for (auto const until = steady::now() + 5s; pool.busy() == 0 && steady::now() < until;)
         std::this_thread::sleep_for(1ms);
-    std::vector<std::future<outcome<int>>> queued;
+    std::vector<std::future<outcome<void>>> queued;
     auto const first_queued = steady::now();
-    std::optional<outcome<int>> refused;
+    std::optional<outcome<void>> refused;
     for (int i = 0; i < 50 && !refused; ++i) {
-        auto f = r.sleep(pool, 0.02);
+        auto f = r.hold(pool, 0.02);
         if (f.wait_for(0s) == std::future_status::timeout) std::this_thread::sleep_for(2ms);
         if (f.wait_for(0s) == std::future_status::ready) {
             refused = f.get();
@@ -106,9 +82,9 @@ BOOST_AUTO_TEST_CASE(the_otp_endpoints_refuse_before_parsing_while_the_store_she
     auto keys = server.create_app("Shedding");
     auto phone = unique_phone();
     auto body = R"({"phone_number":")" + phone + R"("})";
-    runner r;
-    auto busy = r.sleep(server.batch_pool(), 3);     // the only batch worker, for the whole test
-    auto waiting = r.sleep(server.batch_pool(), 0);  // queued behind it, ageing past 50 ms
+    io_thread r;
+    auto busy = r.hold(server.batch_pool(), 3);     // the only batch worker, for the whole test
+    auto waiting = r.hold(server.batch_pool(), 0);  // queued behind it, ageing past 50 ms
     auto const deadline = steady::now() + 5s;
     while (!server.batch_pool().sheds() && steady::now() < deadline) std::this_thread::sleep_for(5ms);
     BOOST_TEST_REQUIRE(server.batch_pool().sheds());

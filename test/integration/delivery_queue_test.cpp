@@ -38,12 +38,8 @@ public:
     explicit busy_provider(mysql::worker_pool& pool) : pool_(pool) {}
 
     asio::awaitable<std::vector<delivery_result>> send(std::span<outbound_message const> batch) override {
-        auto hold = pool_.run<int>([](mysql::connection& conn) -> outcome<int> {
-            conn.execute("DO SLEEP(0.3)");
-            return 1;
-        });
         auto ex = co_await asio::this_coro::executor;
-        asio::co_spawn(ex, std::move(hold), asio::detached);
+        asio::co_spawn(ex, hold_connection(pool_, 0.3), asio::detached);
         asio::steady_timer started(ex, 20ms);  // the job is on the connection before the batch's writes
         co_await started.async_wait(asio::use_awaitable);
         co_return std::vector<delivery_result>(batch.size(), delivery_result::retry("busy"));

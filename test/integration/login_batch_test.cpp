@@ -13,7 +13,6 @@
 #include "moonkey/store/mysql/worker_pool.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
@@ -43,16 +42,7 @@ struct fixture {
     mysql::worker_pool batch_pool{{url, 1, std::chrono::seconds(10), 64, std::chrono::milliseconds(5000), 32}};
     mysql::mysql_repository repo{pool, batch_pool};
     app_keys keys = create_test_app("Batches", app_limits::off);
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
-    std::thread runner{[this] { io.run(); }};
-
-    ~fixture() {
-        work.reset();
-        runner.join();
-        batch_pool.stop();
-        pool.stop();
-    }
+    io_thread loop;  // last: it stops (and finishes the calls in flight) before the pools do
 
     login_request request(std::string const& phone, std::string const& code) {
         auto now = unix_now();
@@ -74,18 +64,12 @@ struct fixture {
 
     // Occupies the batch pool's only worker for `seconds`, so that the requests submitted meanwhile
     // wait together and are taken as one batch.
-    std::future<outcome<void>> block_batch_worker(double seconds) {
-        auto blocker = batch_pool.run<void>([seconds](mysql::connection& conn) -> outcome<void> {
-            conn.execute("DO SLEEP(" + std::to_string(seconds) + ")");
-            return {};
-        });
-        return asio::co_spawn(io, std::move(blocker), asio::use_future);
-    }
+    std::future<outcome<void>> block_batch_worker(double seconds) { return loop.hold(batch_pool, seconds); }
 
     std::vector<outcome<login_result>> run_together(std::vector<login_request> requests) {
         auto blocked = block_batch_worker(0.3);
         std::vector<std::future<outcome<login_result>>> pending;
-        for (auto& r : requests) pending.push_back(asio::co_spawn(io, repo.login_or_create(std::move(r)), asio::use_future));
+        for (auto& r : requests) pending.push_back(asio::co_spawn(loop.io, repo.login_or_create(std::move(r)), asio::use_future));
         BOOST_TEST_REQUIRE(blocked.get().has_value());
         std::vector<outcome<login_result>> results;
         for (auto& p : pending) results.push_back(p.get());
@@ -147,7 +131,7 @@ BOOST_AUTO_TEST_CASE(a_refused_or_unknown_request_fails_alone_and_writes_nothing
         r.limits = plan_send_limits(settings, {r.owner, channel::sms, r.destination, "", false}, now);
         return r;
     };
-    auto first = asio::co_spawn(io, repo.login_or_create(with_limits(request(limited, "first"))), asio::use_future).get();
+    auto first = asio::co_spawn(loop.io, repo.login_or_create(with_limits(request(limited, "first"))), asio::use_future).get();
     BOOST_TEST_REQUIRE(first.has_value());
 
     std::vector<login_request> requests;
@@ -176,7 +160,7 @@ BOOST_AUTO_TEST_CASE(a_refused_or_unknown_request_fails_alone_and_writes_nothing
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_whose_statement_fails_runs_again_request_by_request) {
-    auto taken = asio::co_spawn(io, repo.login_or_create(request(unique_phone(), "taken")), asio::use_future).get();
+    auto taken = asio::co_spawn(loop.io, repo.login_or_create(request(unique_phone(), "taken")), asio::use_future).get();
     BOOST_TEST_REQUIRE(taken.has_value());
 
     std::vector<login_request> requests;
@@ -204,16 +188,8 @@ BOOST_AUTO_TEST_SUITE(admission_control)
 BOOST_AUTO_TEST_CASE(new_jobs_are_refused_while_the_queue_is_too_old) {
     auto url = parse_database_url(test_database_url()).value();
     mysql::worker_pool pool({url, 1, std::chrono::seconds(10), 64, std::chrono::milliseconds(100)});
-    asio::io_context io;
-    auto work = asio::make_work_guard(io);
-    std::thread runner([&] { io.run(); });
-    auto job = [&](double sleep_seconds) {
-        auto run = pool.run<int>([sleep_seconds](mysql::connection& conn) -> outcome<int> {
-            conn.execute("DO SLEEP(" + std::to_string(sleep_seconds) + ")");
-            return 1;
-        });
-        return asio::co_spawn(io, std::move(run), asio::use_future);
-    };
+    io_thread loop;
+    auto job = [&](double sleep_seconds) { return loop.hold(pool, sleep_seconds); };
     auto busy = job(0.6);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto queued = job(0);  // waits behind the busy worker
@@ -225,9 +201,6 @@ BOOST_AUTO_TEST_CASE(new_jobs_are_refused_while_the_queue_is_too_old) {
     BOOST_TEST(busy.get().has_value());
     BOOST_TEST(queued.get().has_value());
     BOOST_TEST(job(0).get().has_value());  // the queue is empty again: admitted
-    work.reset();
-    runner.join();
-    pool.stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -114,6 +114,17 @@ std::string test_database_url() {
     return url;
 }
 
+boost::asio::awaitable<outcome<void>> hold_connection(mysql::worker_pool& pool, double seconds) {
+    return pool.run<void>([seconds](mysql::connection& conn) -> outcome<void> {
+        conn.execute("DO SLEEP(" + std::to_string(seconds) + ")");
+        return {};
+    });
+}
+
+std::future<outcome<void>> io_thread::hold(mysql::worker_pool& pool, double seconds) {
+    return boost::asio::co_spawn(io, hold_connection(pool, seconds), boost::asio::use_future);
+}
+
 std::string query_value(std::string const& sql_text) {
     auto url = parse_database_url(test_database_url()).value();
     mysql::connection conn(url, std::chrono::seconds(10));

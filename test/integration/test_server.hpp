@@ -5,11 +5,14 @@
 #include "moonkey/store/mysql/mysql_repository.hpp"
 #include "moonkey/store/mysql/worker_pool.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json/value.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +56,24 @@ std::string test_database_url();
 // Runs a statement on the test database and returns the first column of the first row as text
 // ("" when there is no row).
 std::string query_value(std::string const& sql_text);
+
+// Returns a job that holds one of `pool`'s connections for `seconds` (DO SLEEP), so that the jobs
+// submitted meanwhile wait in its queue. It is submitted when the awaitable starts.
+boost::asio::awaitable<outcome<void>> hold_connection(mysql::worker_pool& pool, double seconds);
+
+// An io_context running on its own thread, to run pool and repository calls from a test's thread
+// (boost::asio::co_spawn(t.io, …, boost::asio::use_future)).
+struct io_thread {
+    boost::asio::io_context io;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work = boost::asio::make_work_guard(io);
+    std::thread thread{[this] { io.run(); }};
+    ~io_thread() {
+        work.reset();
+        thread.join();
+    }
+    // Starts hold_connection(pool, seconds) here; returns its future outcome.
+    std::future<outcome<void>> hold(mysql::worker_pool& pool, double seconds);
+};
 
 class test_server {
 public:
