@@ -113,6 +113,7 @@ struct instance {
                                    "--webhook_url", "http://127.0.0.1:" + std::to_string(webhook_port) + "/hook",
                                    "--webhook_secret", webhook_secret,
                                    "--delivery_lease", "3",
+                                   "--loop_lag_target", "0",  // no 503 for a loop that waited for a busy CPU
                                    "--access_log", "false"};
         if (std::find(extra.begin(), extra.end(), "--threads") == extra.end()) extra.insert(extra.end(), {"--threads", "2"});
         a.insert(a.end(), extra.begin(), extra.end());

@@ -56,7 +56,7 @@ po::options_description describe_options() {
         ("delivery_lease", po::value<unsigned>()->default_value(30), "s before an unsent message is claimed again")
         ("delivery_max_attempts", po::value<unsigned>()->default_value(10), "sends tried before a message fails")
         ("drain_delay", po::value<unsigned>()->default_value(0), "ms to keep serving after SIGTERM")
-        ("loop_lag_target", po::value<unsigned>()->default_value(0),
+        ("loop_lag_target", po::value<unsigned>()->default_value(10),
             "ms a core's loop may run late before the OTP endpoints shed a share of requests"
             " (all at twice it); 0: never")
         ("memory_trim_interval", po::value<unsigned>()->default_value(1000),

@@ -17,16 +17,19 @@ constexpr double newest_weight = 0.2;
 
 }  // namespace
 
-void loop_lag::record(std::chrono::steady_clock::duration late) {
+void loop_lag::record(clock::duration late) {
     auto const us = std::max(0.0, std::chrono::duration<double, std::micro>(late).count());
     auto const before = lag_us_.load(std::memory_order_relaxed);
     lag_us_.store(before + newest_weight * (us - before), std::memory_order_relaxed);
 }
 
-double loop_lag::shed_share() const {
+double loop_lag::shed_share(clock::time_point now) const {
     if (target_.count() <= 0) return 0;
     auto const target_us = std::chrono::duration<double, std::micro>(target_).count();
-    return std::clamp((lag_us_.load(std::memory_order_relaxed) - target_us) / target_us, 0.0, 1.0);
+    auto const overdue_us =
+        now > probe_due_ ? std::chrono::duration<double, std::micro>(now - probe_due_).count() : 0.0;
+    auto const lag_us = std::max(lag_us_.load(std::memory_order_relaxed), overdue_us);
+    return std::clamp((lag_us - target_us) / target_us, 0.0, 1.0);
 }
 
 loop_lag_probe::loop_lag_probe(boost::asio::any_io_executor ex, std::chrono::milliseconds interval,
@@ -46,6 +49,7 @@ boost::asio::awaitable<void> loop_lag_probe::run() {
     while (!stopping_) {
         auto const due = std::chrono::steady_clock::now() + interval_;
         timer_.expires_at(due);
+        lag_.expect_probe(due);
         auto [ec] = co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
         if (ec) break;
         lag_.record(std::chrono::steady_clock::now() - due);

@@ -43,7 +43,7 @@ struct config {
     unsigned delivery_max_attempts = 10;
     std::chrono::milliseconds drain_delay{0};
     std::chrono::milliseconds memory_trim_interval{1000};  // freed heap back to the system; 0: never
-    std::chrono::milliseconds loop_lag_target{0};  // loop lag past which OTP requests are shed; 0: never
+    std::chrono::milliseconds loop_lag_target{10};  // loop lag past which OTP requests are shed; 0: never
     std::string metrics_host;        // empty: /metrics is served on the main listener
     std::uint16_t metrics_port = 0;
     std::string log_level = "info";

@@ -51,7 +51,10 @@ public:
 
     // Returns true when this request should be shed because this core's loop runs late (loop_lag):
     // a share of the requests that grows with the lag past loop_lag_target.
-    bool loop_sheds() { return lag_.sheds(std::uniform_real_distribution<double>(0.0, 1.0)(shed_random_)); }
+    bool loop_sheds() {
+        return lag_.sheds(std::uniform_real_distribution<double>(0.0, 1.0)(shed_random_),
+                          std::chrono::steady_clock::now());
+    }
     // The smoothed lag of this core's loop.
     std::chrono::microseconds loop_lag() const { return lag_.current(); }
 

@@ -19,28 +19,43 @@ namespace moonkey {
 
 // The smoothing and the shedding decision, as pure logic. Written by one thread (the core's);
 // current() may be read from any (the metrics).
+//
+// The smoothed lag learns of a late loop only when the late timer finally runs: a loop that works
+// through a backlog of thousands of ready connections (150 % load over 2,048 of them) goes on
+// admitting requests for as long as the backlog lasts, each one adding to it. So the decision also
+// takes the lag the loop has now: how long the next probe has been overdue. Once a loop has spent
+// more than the target on its backlog without reaching the timer, the rest of that backlog is shed
+// at once (cheaply: a refusal skips authentication, parsing and the database), and the loop is back
+// at its timers within little more than the target.
 class loop_lag {
 public:
+    using clock = std::chrono::steady_clock;
+
     // `target` 0: never sheds.
     explicit loop_lag(std::chrono::milliseconds target) : target_(target) {}
 
     // Records that a timer ran `late` after its due time.
-    void record(std::chrono::steady_clock::duration late);
+    void record(clock::duration late);
+
+    // Records that the next probe is due at `due`.
+    void expect_probe(clock::time_point due) { probe_due_ = due; }
 
     // The smoothed lag.
     std::chrono::microseconds current() const {
         return std::chrono::microseconds(static_cast<long long>(lag_us_.load(std::memory_order_relaxed)));
     }
 
-    // Returns the share of requests to shed: 0 up to the target, growing linearly to 1 at twice it.
-    double shed_share() const;
+    // Returns the share of requests to shed at `now`: 0 up to the target, growing linearly to 1 at
+    // twice it, for the larger of the smoothed lag and the time the expected probe is overdue.
+    double shed_share(clock::time_point now) const;
 
-    // Returns true when a request with the uniform draw `u` (0 <= u < 1) is to be shed.
-    bool sheds(double u) const { return u < shed_share(); }
+    // Returns true when a request with the uniform draw `u` (0 <= u < 1) is to be shed at `now`.
+    bool sheds(double u, clock::time_point now) const { return u < shed_share(now); }
 
 private:
     std::chrono::milliseconds target_;
     std::atomic<double> lag_us_{0};
+    clock::time_point probe_due_ = clock::time_point::max();  // none expected: nothing overdue
 };
 
 // The timer that feeds a core's loop_lag. Used from its core's thread only.
