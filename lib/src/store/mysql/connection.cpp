@@ -5,6 +5,7 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace moonkey::mysql {
@@ -20,7 +21,9 @@ sql::mysql::MySQL_Driver& driver() {
 
 }  // namespace
 
-connection::connection(database_url const& url, std::chrono::milliseconds deadline) {
+connection::connection(database_url const& url, std::chrono::milliseconds deadline,
+                       std::size_t prepared_limit)
+    : prepared_limit_(std::max<std::size_t>(1, prepared_limit)) {
     int seconds = static_cast<int>(std::max<long>(1, (deadline.count() + 999) / 1000));
     sql::ConnectOptionsMap options;
     if (!url.socket.empty()) {
@@ -51,10 +54,19 @@ connection::~connection() = default;
 sql::PreparedStatement& connection::prepare(std::string const& sql_text) {
     auto it = prepared_.find(sql_text);
     if (it == prepared_.end()) {
-        it = prepared_.emplace(sql_text, std::unique_ptr<sql::PreparedStatement>(conn_->prepareStatement(sql_text)))
-                 .first;
+        std::unique_ptr<sql::PreparedStatement> statement(conn_->prepareStatement(sql_text));
+        if (prepared_.size() >= prepared_limit_) close_least_recently_used();
+        it = prepared_.emplace(sql_text, prepared_statement{std::move(statement)}).first;
     }
-    return *it->second;
+    it->second.last_use = ++uses_;
+    return *it->second.statement;
+}
+
+void connection::close_least_recently_used() {
+    auto oldest = std::min_element(prepared_.begin(), prepared_.end(), [](auto const& a, auto const& b) {
+        return a.second.last_use < b.second.last_use;
+    });
+    if (oldest != prepared_.end()) prepared_.erase(oldest);
 }
 
 void connection::execute(std::string const& sql_text) { statement_->execute(sql_text); }

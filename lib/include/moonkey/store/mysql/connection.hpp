@@ -4,6 +4,8 @@
 #include "moonkey/core/database_url.hpp"
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,11 +23,17 @@ public:
     // Connects (throws sql::SQLException on failure) with the deadline as connect/read/write timeouts
     // and READ COMMITTED isolation, so that lookups that match nothing take no gap locks. Accepts
     // multi-statement queries (sql_script).
-    connection(database_url const& url, std::chrono::milliseconds deadline);
+    connection(database_url const& url, std::chrono::milliseconds deadline, std::size_t prepared_limit = 256);
     ~connection();
 
-    // Returns the statement for `sql_text`, prepared once per connection.
+    // Returns the statement for `sql_text`, prepared once per connection. At most `prepared_limit`
+    // stay prepared: a new one beyond that closes the least recently used (on the server too), so
+    // that statements whose text varies (IN lists of many lengths) cannot pile up without bound.
+    // The reference is valid until `prepared_limit` other statements have been prepared.
     sql::PreparedStatement& prepare(std::string const& sql_text);
+
+    // The statements prepared now.
+    std::size_t prepared_count() const { return prepared_.size(); }
 
     // Runs a statement that returns no rows.
     void execute(std::string const& sql_text);
@@ -37,9 +45,18 @@ public:
     sql::Connection& raw() { return *conn_; }
 
 private:
+    struct prepared_statement {
+        std::unique_ptr<sql::PreparedStatement> statement;
+        std::uint64_t last_use = 0;
+    };
+
+    void close_least_recently_used();
+
     std::unique_ptr<sql::Connection> conn_;
     std::unique_ptr<sql::Statement> statement_;
-    std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;
+    std::size_t prepared_limit_;
+    std::uint64_t uses_ = 0;
+    std::map<std::string, prepared_statement, std::less<>> prepared_;
 };
 
 // MySQL error numbers the store reacts to.
