@@ -2,6 +2,8 @@
 
 #include "moonkey/core/loop_lag.hpp"
 
+#include <boost/asio/io_context.hpp>
+
 using namespace moonkey;
 using namespace std::chrono_literals;
 
@@ -50,6 +52,20 @@ BOOST_AUTO_TEST_CASE(a_probe_overdue_past_the_target_sheds_before_it_runs) {
     lag.record(25ms);                         // the probe runs at last, 25 ms late
     lag.expect_probe(due + 30ms);
     BOOST_TEST(lag.shed_share(due + 26ms) == 0.0);  // the next one is not due: only the smoothed lag counts
+}
+
+BOOST_AUTO_TEST_CASE(the_probe_tells_when_it_is_due_and_that_none_is_due_once_stopped) {
+    boost::asio::io_context io;
+    loop_lag lag(10ms);
+    loop_lag_probe probe(io.get_executor(), 5ms, lag);
+    probe.start();
+    io.run_for(30ms);
+    // The loop is stuck from here: the probe due within 5 ms is overdue by 25 ms or more at +30 ms.
+    BOOST_TEST(lag.shed_share(loop_lag::clock::now() + 30ms) == 1.0);
+    probe.stop();
+    io.run();  // the probe's coroutine ends
+    // Stopped: nothing is overdue, however late.
+    BOOST_TEST(lag.shed_share(loop_lag::clock::now() + 1h) == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(a_target_of_zero_never_sheds) {

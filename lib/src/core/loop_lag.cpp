@@ -43,6 +43,7 @@ void loop_lag_probe::start() {
 void loop_lag_probe::stop() {
     stopping_ = true;
     timer_.cancel();
+    lag_.expect_probe(loop_lag::clock::time_point::max());  // none comes: the lag must not grow from here
 }
 
 boost::asio::awaitable<void> loop_lag_probe::run() {
