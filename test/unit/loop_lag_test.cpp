@@ -41,9 +41,11 @@ BOOST_AUTO_TEST_CASE(the_shed_share_grows_from_the_target_to_all_at_twice_it) {
     BOOST_TEST(lag.shed_share(now) == 0.0);
 }
 
-BOOST_AUTO_TEST_CASE(a_probe_overdue_past_the_target_sheds_before_it_runs) {
+BOOST_AUTO_TEST_CASE(a_probe_overdue_past_the_target_sheds_before_it_runs_once_the_loop_has_been_late) {
     loop_lag lag(10ms);
     for (int i = 0; i < 100; ++i) lag.record(200us);  // punctual so far
+    lag.record(30ms);                                 // the first late probe of a backlog
+    BOOST_TEST(lag.shed_share(now) == 0.0);           // smoothed 6.2 ms: under the target
     auto const due = now + 5ms;
     lag.expect_probe(due);
     BOOST_TEST(lag.shed_share(due + 9ms) == 0.0);  // working through a backlog, within the target
@@ -54,12 +56,22 @@ BOOST_AUTO_TEST_CASE(a_probe_overdue_past_the_target_sheds_before_it_runs) {
     BOOST_TEST(lag.shed_share(due + 26ms) == 0.0);  // the next one is not due: only the smoothed lag counts
 }
 
+BOOST_AUTO_TEST_CASE(a_punctual_loop_preempted_once_sheds_nothing_for_it) {
+    loop_lag lag(10ms);
+    for (int i = 0; i < 100; ++i) lag.record(200us);
+    auto const due = now + 5ms;
+    lag.expect_probe(due);
+    // 25 ms overdue (the database had the CPU), but the loop has been punctual: no backlog of its own.
+    BOOST_TEST(lag.shed_share(due + 25ms) == 0.0);
+}
+
 BOOST_AUTO_TEST_CASE(the_probe_tells_when_it_is_due_and_that_none_is_due_once_stopped) {
     boost::asio::io_context io;
     loop_lag lag(10ms);
     loop_lag_probe probe(io.get_executor(), 5ms, lag);
     probe.start();
     io.run_for(30ms);
+    lag.record(30ms);  // as if a probe had been late: the loop has a backlog
     // The loop is stuck from here: the probe due within 5 ms is overdue by 25 ms or more at +30 ms.
     BOOST_TEST(lag.shed_share(loop_lag::clock::now() + 30ms) == 1.0);
     probe.stop();

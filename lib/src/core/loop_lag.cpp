@@ -26,9 +26,12 @@ void loop_lag::record(clock::duration late) {
 double loop_lag::shed_share(clock::time_point now) const {
     if (target_.count() <= 0) return 0;
     auto const target_us = std::chrono::duration<double, std::micro>(target_).count();
-    auto const overdue_us =
-        now > probe_due_ ? std::chrono::duration<double, std::micro>(now - probe_due_).count() : 0.0;
-    auto const lag_us = std::max(lag_us_.load(std::memory_order_relaxed), overdue_us);
+    auto const smoothed_us = lag_us_.load(std::memory_order_relaxed);
+    auto const late_lately = smoothed_us >= target_us / 2;
+    auto const overdue_us = late_lately && now > probe_due_
+                                ? std::chrono::duration<double, std::micro>(now - probe_due_).count()
+                                : 0.0;
+    auto const lag_us = std::max(smoothed_us, overdue_us);
     return std::clamp((lag_us - target_us) / target_us, 0.0, 1.0);
 }
 

@@ -26,7 +26,12 @@ namespace moonkey {
 // takes the lag the loop has now: how long the next probe has been overdue. Once a loop has spent
 // more than the target on its backlog without reaching the timer, the rest of that backlog is shed
 // at once (cheaply: a refusal skips authentication, parsing and the database), and the loop is back
-// at its timers within little more than the target.
+// at its timers within little more than the target. The overdue probe counts only while the
+// smoothed lag is at half the target or more, i.e. while the loop has been late lately: a loop
+// that is punctual and then preempted once (the database or the clients had the CPU for a few
+// milliseconds) has no backlog of its own making, and shedding there would refuse requests at the
+// peak, where the box is busy but not overloaded. One late probe of a backlog (20 ms or more)
+// raises the smoothed lag that far.
 class loop_lag {
 public:
     using clock = std::chrono::steady_clock;
@@ -46,7 +51,8 @@ public:
     }
 
     // Returns the share of requests to shed at `now`: 0 up to the target, growing linearly to 1 at
-    // twice it, for the larger of the smoothed lag and the time the expected probe is overdue.
+    // twice it, for the larger of the smoothed lag and (while the smoothed lag is at half the
+    // target or more) the time the expected probe is overdue.
     double shed_share(clock::time_point now) const;
 
     // Returns true when a request with the uniform draw `u` (0 <= u < 1) is to be shed at `now`.
