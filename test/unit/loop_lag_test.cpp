@@ -76,8 +76,10 @@ BOOST_AUTO_TEST_CASE(the_probe_tells_when_it_is_due_and_that_none_is_due_once_st
     BOOST_TEST(lag.shed_share(loop_lag::clock::now() + 30ms) == 1.0);
     probe.stop();
     io.run();  // the probe's coroutine ends
-    // Stopped: nothing is overdue, however late.
-    BOOST_TEST(lag.shed_share(loop_lag::clock::now() + 1h) == 0.0);
+    // Stopped: nothing is overdue, however late; only the smoothed lag counts (on a loaded machine
+    // the probe's own samples may have been late too).
+    auto const right_after = lag.shed_share(loop_lag::clock::now());
+    BOOST_TEST(lag.shed_share(loop_lag::clock::now() + 1h) == right_after);
 }
 
 BOOST_AUTO_TEST_CASE(a_target_of_zero_never_sheds) {
