@@ -36,7 +36,9 @@ window_verdict admit(rate_rules const& rules, event_log log, std::int64_t now) {
         }
     }
     if (verdict.retry_after > 0) return verdict;
-    log.push_back(now);
+    // Requests are judged in the order their transactions lock the row, not the order of their
+    // clocks: an event can be older than the latest one stored, and goes in its place.
+    log.insert(std::upper_bound(log.begin(), log.end(), now), now);
     auto keep = largest_count(rules);
     if (log.size() > keep) log.erase(log.begin(), log.end() - static_cast<std::ptrdiff_t>(keep));
     verdict.allowed = true;
@@ -62,7 +64,8 @@ event_log unpack_events(std::string_view stored) {
         for (int b = 0; b < 4; ++b) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(stored[i + b])) << (8 * b);
         log.push_back(v);
     }
-    if (!std::is_sorted(log.begin(), log.end())) log.clear();
+    // Older versions appended events in arrival order; their lists still count every event.
+    std::sort(log.begin(), log.end());
     return log;
 }
 

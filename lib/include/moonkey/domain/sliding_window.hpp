@@ -26,7 +26,8 @@ struct window_verdict {
 // Returns whether one more event at `now` keeps every rule, given the stored list.
 window_verdict admit(rate_rules const& rules, event_log log, std::int64_t now);
 
-// Returns the list as stored (4 bytes an event) and back; a malformed value reads as empty.
+// Returns the list as stored (4 bytes an event) and back, oldest first; a value whose length is not
+// a multiple of 4 reads as empty.
 std::string pack_events(event_log const& log);
 event_log unpack_events(std::string_view stored);
 
