@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
         // always lets in.)
         mysql::worker_pool pool({*url, cfg.db_pool_size, cfg.db_timeout, cfg.db_queue_limit, cfg.db_queue_max_wait, 1});
         mysql::worker_pool batch_pool({*url, cfg.db_batch_workers, cfg.db_timeout, cfg.db_queue_limit,
-                                       cfg.db_queue_max_wait, cfg.db_batch_limit});
+                                       cfg.db_queue_max_wait, cfg.db_batch_limit, cfg.db_batch_spare_after});
         mysql::mysql_repository repo(pool, batch_pool);
         server srv(cfg, repo);
         auto& metrics = srv.metrics();

@@ -202,8 +202,9 @@ test_server::test_server(std::function<void(config&)> const& adjust, unsigned th
     auto url = parse_database_url(cfg.database_url).value();
     pool_ = std::make_unique<mysql::worker_pool>(
         mysql::worker_pool::options{url, 8, cfg.db_timeout, 1024, cfg.db_queue_max_wait});
-    batch_pool_ = std::make_unique<mysql::worker_pool>(mysql::worker_pool::options{
-        url, cfg.db_batch_workers, cfg.db_timeout, 1024, cfg.db_queue_max_wait, cfg.db_batch_limit});
+    batch_pool_ = std::make_unique<mysql::worker_pool>(
+        mysql::worker_pool::options{url, cfg.db_batch_workers, cfg.db_timeout, 1024, cfg.db_queue_max_wait,
+                                    cfg.db_batch_limit, cfg.db_batch_spare_after});
     repo_ = std::make_unique<mysql::mysql_repository>(*pool_, *batch_pool_);
     auto clock = [this] { return system_unix_clock()() + offset_.load(); };
     server_ = std::make_unique<server>(cfg, *repo_, clock);

@@ -29,6 +29,8 @@ po::options_description describe_options() {
         ("db_batch_workers", po::value<unsigned>()->default_value(2),
             "database connections that run login_or_create in batches (one commit per batch)")
         ("db_batch_limit", po::value<unsigned>()->default_value(32), "login_or_create requests in one batch at most")
+        ("db_batch_spare_after", po::value<unsigned>()->default_value(2),
+            "ms the oldest login_or_create request waits before batch workers past the first help; 0 = all at once")
         ("secret", po::value<std::string>()->default_value(""), "server secret for code and token HMACs (32+ bytes)")
         ("secret_file", po::value<std::string>()->default_value(""), "file holding the server secret")
         ("sms_provider", po::value<std::string>()->default_value("console"), "SMS delivery: console, webhook or twilio")
@@ -189,6 +191,9 @@ outcome<config> to_config(po::variables_map const& vm, config_use use) {
     cfg.db_batch_limit = vm["db_batch_limit"].as<unsigned>();
     if (cfg.db_batch_limit == 0 || cfg.db_batch_limit > 1000)
         return fail(errc::invalid_request, "db_batch_limit: must be 1..1000");
+    cfg.db_batch_spare_after = std::chrono::milliseconds(vm["db_batch_spare_after"].as<unsigned>());
+    if (cfg.db_batch_spare_after >= cfg.db_timeout)
+        return fail(errc::invalid_request, "db_batch_spare_after: must be less than db_timeout");
     cfg.secret = vm["secret"].as<std::string>();
     if (auto const& file = vm["secret_file"].as<std::string>(); !file.empty()) {
         auto secret = read_secret_file(file);

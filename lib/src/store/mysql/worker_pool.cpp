@@ -38,7 +38,10 @@ driver_failure translate_driver_failure(std::exception_ptr failure) {
 worker_pool::worker_pool(options opts)
     : opts_(std::move(opts)), admission_{opts_.max_queue_wait, std::size_t{opts_.workers} * opts_.batch_limit} {
     threads_.reserve(opts_.workers);
-    for (unsigned i = 0; i < opts_.workers; ++i) threads_.emplace_back([this] { work(); });
+    for (unsigned i = 0; i < opts_.workers; ++i) {
+        bool spare = i > 0 && opts_.spare_after > std::chrono::microseconds::zero();
+        threads_.emplace_back([this, spare] { work(spare); });
+    }
 }
 
 worker_pool::~worker_pool() { stop(); }
@@ -51,6 +54,7 @@ void worker_pool::stop() {
         stopping_flag_ = true;
     }
     wake_.notify_all();
+    spare_wake_.notify_all();
     for (auto& t : threads_)
         if (t.joinable()) t.join();
     threads_.clear();
@@ -101,7 +105,11 @@ void worker_pool::submit(std::unique_ptr<job> j) {
                 waits_.fetch_add(1, std::memory_order_relaxed);
             queue_.push_back(std::move(j));
             publish_queue_state();
-            wake_.notify_one();
+            if (idle_eager_ > 0) {
+                wake_.notify_one();
+            } else {
+                alert_spare();
+            }
             return;
         }
     }
@@ -150,7 +158,32 @@ connection* worker_pool::ensure_connection(std::unique_ptr<connection>& conn, st
     }
 }
 
-void worker_pool::work() {
+void worker_pool::alert_spare() {
+    if (spares_without_job_ > 0) spare_wake_.notify_one();
+}
+
+bool worker_pool::wait_for_job(std::unique_lock<std::mutex>& lock, bool spare) {
+    if (!spare) {
+        ++idle_eager_;
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        --idle_eager_;
+        return !queue_.empty();
+    }
+    for (;;) {
+        if (queue_.empty()) {
+            if (stopping_) return false;
+            ++spares_without_job_;
+            spare_wake_.wait(lock);
+            --spares_without_job_;
+            continue;
+        }
+        auto due = queue_.front()->enqueued + opts_.spare_after;
+        if (stopping_ || std::chrono::steady_clock::now() >= due) return true;
+        spare_wake_.wait_until(lock, due);
+    }
+}
+
+void worker_pool::work(bool spare) {
     thread_init();
     std::unique_ptr<connection> conn;
     std::uint64_t epoch = 0;
@@ -162,13 +195,13 @@ void worker_pool::work() {
             std::unique_lock lock(mutex_);
             if (finished) meter_.completed(finished, std::chrono::steady_clock::now());
             if (queue_.empty() && !stopping_) meter_.idled(std::chrono::steady_clock::now());
-            wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) break;
+            if (!wait_for_job(lock, spare)) break;
             next = std::move(queue_.front());
             queue_.pop_front();
             companions = take_companions(*next);
             finished = 1 + companions.size();
             publish_queue_state();
+            if (!queue_.empty()) alert_spare();  // jobs of another kind, or past the batch limit
         }
         busy_.fetch_add(1, std::memory_order_relaxed);
         error reason{errc::service_unavailable, ""};
