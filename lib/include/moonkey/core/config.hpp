@@ -21,8 +21,7 @@ struct config {
     std::chrono::milliseconds db_queue_max_wait{100};
     unsigned db_batch_workers = 2;
     unsigned db_batch_limit = 32;
-    std::chrono::milliseconds db_batch_spare_after{
-        2};  // before batch workers past the first help; 0: at once
+    std::chrono::milliseconds db_batch_spare_after{2};  // until batch workers past the first help
     std::string secret;
     std::string sms_provider = "console";    // console, webhook, twilio
     std::string email_provider = "console";  // console, webhook, smtp
