@@ -40,8 +40,7 @@ BOOST_AUTO_TEST_CASE(a_queue_over_the_bound_refuses_before_its_oldest_job_waited
     BOOST_TEST_REQUIRE(rate < 60.0);
 
     auto busy = r.hold(pool, 0.5);  // holds the worker: what follows queues
-    for (auto const until = steady::now() + 5s; pool.busy() == 0 && steady::now() < until;)
-        std::this_thread::sleep_for(1ms);
+    wait_until_busy(pool);
     std::vector<std::future<outcome<void>>> queued;
     auto const first_queued = steady::now();
     std::optional<outcome<void>> refused;

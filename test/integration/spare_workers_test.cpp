@@ -53,8 +53,7 @@ helped_job job_behind_a_stuck_one(std::chrono::microseconds spare_after, double 
     mysql::worker_pool pool(two_workers(spare_after));
     io_thread r;
     auto stuck = record_job(r, pool, stuck_seconds);
-    for (auto const until = steady::now() + 5s; pool.busy() == 0 && steady::now() < until;)
-        std::this_thread::sleep_for(1ms);
+    wait_until_busy(pool);
     auto const submitted = steady::now();
     auto helped = record_job(r, pool, 0).get();
     auto first = stuck.get();

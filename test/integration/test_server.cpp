@@ -125,6 +125,12 @@ std::future<outcome<void>> io_thread::hold(mysql::worker_pool& pool, double seco
     return boost::asio::co_spawn(io, hold_connection(pool, seconds), boost::asio::use_future);
 }
 
+void wait_until_busy(mysql::worker_pool const& pool) {
+    for (auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+         pool.busy() == 0 && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
 std::string query_value(std::string const& sql_text) {
     auto url = parse_database_url(test_database_url()).value();
     mysql::connection conn(url, std::chrono::seconds(10));

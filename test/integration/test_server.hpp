@@ -75,6 +75,9 @@ struct io_thread {
     std::future<outcome<void>> hold(mysql::worker_pool& pool, double seconds);
 };
 
+// Waits (up to 5 s) until a worker of `pool` runs a job, e.g. the one io_thread::hold started.
+void wait_until_busy(mysql::worker_pool const& pool);
+
 class test_server {
 public:
     explicit test_server(unsigned threads = 2);
