@@ -46,8 +46,18 @@ struct fixture {
 BOOST_FIXTURE_TEST_SUITE(sql_scripts, fixture)
 
 BOOST_AUTO_TEST_CASE(literals_keep_every_value) {
-    std::vector<std::string> texts{"", "plain", "it's", "back\\slash", "quote\"d", "semi; DROP TABLE users; --",
-                                   std::string("nul\0byte", 8), "emoji \xF0\x9F\x94\x91 and \xC3\xA9"};
+    std::vector<std::string> texts{"",
+                                   "plain",
+                                   "it's",
+                                   "back\\slash",
+                                   "quote\"d",
+                                   "semi; DROP TABLE users; --",
+                                   std::string("nul\0byte", 8),
+                                   "emoji \xF0\x9F\x94\x91 and \xC3\xA9",
+                                   "Mozilla/5.0 (X11; Linux) ?=&%_*",
+                                   "line\nbreak",
+                                   "tab\there",
+                                   "del\x7f"};
     std::string bytes("\x00\x01\x27\x5c\xff", 5);
     mysql::sql_script script;
     for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -65,6 +75,14 @@ BOOST_AUTO_TEST_CASE(literals_keep_every_value) {
     BOOST_TEST(column("SELECT id FROM script_values WHERE text = " + mysql::text_literal("it's")) ==
                std::vector<std::string>{"2"});
     BOOST_TEST(column("SELECT id FROM script_values WHERE text = " + mysql::text_literal("IT'S")).empty());
+    BOOST_TEST(column("SELECT id FROM script_values WHERE text = " + mysql::text_literal("PLAIN")).empty());
+    // Printable ASCII other than ' and \ is quoted as it is; anything else is spelled in hex.
+    BOOST_TEST(mysql::text_literal("pn_3MtU+1@x.io") == "'pn_3MtU+1@x.io'");
+    BOOST_TEST(mysql::text_literal("") == "''");
+    BOOST_TEST(mysql::text_literal("it's") == "_utf8mb4 X'69742773'");
+    BOOST_TEST(mysql::text_literal("a\\") == "_utf8mb4 X'615c'");
+    BOOST_TEST(mysql::text_literal("\xC3\xA9") == "_utf8mb4 X'c3a9'");
+    BOOST_TEST(mysql::text_literal("a\nb") == "_utf8mb4 X'610a62'");
     BOOST_TEST(mysql::hex_literal("00aB") == "X'00aB'");
     BOOST_CHECK_THROW(mysql::hex_literal("0g"), std::invalid_argument);
     BOOST_CHECK_THROW(mysql::hex_literal("abc"), std::invalid_argument);

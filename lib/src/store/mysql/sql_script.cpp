@@ -6,12 +6,34 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
 namespace moonkey::mysql {
 
-std::string text_literal(std::string_view text) { return "_utf8mb4 X'" + hex(text) + "'"; }
+namespace {
+
+// Printable ASCII other than the quote and the backslash: inside '…' such a character stands for
+// itself in every sql_mode and every connection character set.
+bool spells_itself(char c) {
+    return c >= 0x20 && c <= 0x7e && c != '\'' && c != '\\';
+}
+
+}  // namespace
+
+// Ids, phone numbers and most emails are plain ASCII: quoted as they are, they are half as long as in
+// hex and MariaDB parses them without the charset introducer's lookup (a batch's parse is a fifth of
+// MariaDB's CPU). Anything else goes in hex.
+std::string text_literal(std::string_view text) {
+    if (std::all_of(text.begin(), text.end(), spells_itself)) {
+        std::string quoted;
+        quoted.reserve(text.size() + 2);
+        quoted.append(1, '\'').append(text).append(1, '\'');
+        return quoted;
+    }
+    return "_utf8mb4 X'" + hex(text) + "'";
+}
 
 std::string bytes_literal(std::string_view bytes) { return "X'" + hex(bytes) + "'"; }
 

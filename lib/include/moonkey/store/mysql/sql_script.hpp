@@ -2,7 +2,8 @@
 // Several statements sent to MariaDB in one round trip (a multi-statement query), for the work of a
 // batch: the statements run in order and stop at the first that fails, whose error is thrown as
 // sql::SQLException like a single statement's. Values go into the text only as the literals below,
-// which spell any value in hex digits or decimal, so no value can end a literal or start a statement.
+// which quote only printable ASCII other than ' and \ and spell any other value in hex digits or
+// decimal, so no value can end a literal or start a statement.
 
 #include "moonkey/store/mysql/connection.hpp"
 
@@ -18,7 +19,8 @@ class ResultSet;
 
 namespace moonkey::mysql {
 
-// Returns a utf8mb4 string literal of `text` (_utf8mb4 X'…'), compared and stored like a bound string.
+// Returns a utf8mb4 string literal of `text`, compared and stored like a bound string: '…' when every
+// character is printable ASCII other than ' and \, else _utf8mb4 X'…'.
 std::string text_literal(std::string_view text);
 
 // Returns a binary string literal of raw bytes (X'…'), for BINARY/VARBINARY/BLOB columns.
