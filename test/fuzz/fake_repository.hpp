@@ -71,6 +71,7 @@ public:
     }
 
     async_outcome<std::size_t> purge_limit_counters(std::int64_t, unsigned) override { co_return std::size_t{0}; }
+    async_outcome<std::size_t> purge_outbox(std::int64_t, unsigned) override { co_return std::size_t{0}; }
     async_outcome<void> ping() override { co_return outcome<void>{}; }
     user_repository& users() override { return *this; }
     idempotency_repository& idempotency() override { return *this; }

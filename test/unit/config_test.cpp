@@ -58,6 +58,12 @@ BOOST_AUTO_TEST_CASE(connection_limits_must_be_usable) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(done_messages_stay_a_day_unless_told_otherwise) {
+    BOOST_TEST(load({secret, db})->cfg.outbox_retention.count() == 86400);
+    BOOST_TEST(load({secret, db, "--outbox_retention=3600"})->cfg.outbox_retention.count() == 3600);
+    BOOST_TEST(load({secret, db, "--outbox_retention=0"})->cfg.outbox_retention.count() == 0);  // for good
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_environment_variable_is_named) {
     ::setenv("MOONKEY_NO_SUCH_SETTING", "1", 1);
     auto r = load({secret, db});

@@ -57,6 +57,7 @@ public:
     async_outcome<std::vector<api_key_info>> list_api_keys(std::string) override { co_return unused(); }
     async_outcome<void> revoke_api_key(std::string, std::int64_t) override { co_return unused(); }
     async_outcome<std::size_t> purge_limit_counters(std::int64_t, unsigned) override { co_return unused(); }
+    async_outcome<std::size_t> purge_outbox(std::int64_t, unsigned) override { co_return unused(); }
     async_outcome<void> ping() override { co_return outcome<void>{}; }
     user_repository& users() override { throw std::logic_error("unused"); }
     idempotency_repository& idempotency() override { throw std::logic_error("unused"); }

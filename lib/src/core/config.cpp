@@ -57,6 +57,8 @@ po::options_description describe_options() {
         ("delivery_queue_limit", po::value<unsigned>()->default_value(10000), "messages queued per core before 503")
         ("delivery_lease", po::value<unsigned>()->default_value(30), "s before an unsent message is claimed again")
         ("delivery_max_attempts", po::value<unsigned>()->default_value(10), "sends tried before a message fails")
+        ("outbox_retention", po::value<unsigned>()->default_value(86400),
+            "s a sent, failed or expired message stays in the outbox after its lease; 0: for good")
         ("drain_delay", po::value<unsigned>()->default_value(0), "ms to keep serving after SIGTERM")
         ("loop_lag_target", po::value<unsigned>()->default_value(10),
             "ms a core's loop may run late before the OTP endpoints shed a share of requests"
@@ -169,6 +171,7 @@ outcome<void> read_delivery(po::variables_map const& vm, config& cfg) {
     if (cfg.delivery_lease.count() < 1) return fail(errc::invalid_request, "delivery_lease: must be at least 1 s");
     cfg.delivery_max_attempts = vm["delivery_max_attempts"].as<unsigned>();
     if (cfg.delivery_max_attempts == 0) return fail(errc::invalid_request, "delivery_max_attempts: must be at least 1");
+    cfg.outbox_retention = std::chrono::seconds(vm["outbox_retention"].as<unsigned>());
     return {};
 }
 

@@ -53,6 +53,12 @@ outbox_recovery::options recovery_options(config const& cfg) {
     return opts;
 }
 
+periodic_purge::options purge_options(config const& cfg) {
+    periodic_purge::options opts;
+    opts.outbox_retention = cfg.outbox_retention;
+    return opts;
+}
+
 }  // namespace
 
 core_services::core_services(boost::asio::io_context& io, config const& cfg, repository& repo, jwt_key_ring& keys,
@@ -70,7 +76,7 @@ core_services::core_services(boost::asio::io_context& io, config const& cfg, rep
       email_provider_(make_provider(cfg.email_provider, cfg, io.get_executor())),
       delivery_(io.get_executor(), repo, *sms_provider_, *email_provider_, clock, queue_options(cfg)),
       recovery_(io.get_executor(), repo, delivery_, cfg.secret, clock, recovery_options(cfg)),
-      purge_(io.get_executor(), repo, clock, {}),
+      purge_(io.get_executor(), repo, clock, purge_options(cfg)),
       sessions_(repo, keys, clock),
       otps_(repo, delivery_, sessions_, cfg.secret, clock, cfg.delivery_lease),
       users_(repo.users(), clock),

@@ -42,6 +42,7 @@ struct config {
     unsigned delivery_queue_limit = 10000;     // messages waiting per core before requests get 503
     std::chrono::seconds delivery_lease{30};   // a message not marked sent by then is claimed again
     unsigned delivery_max_attempts = 10;
+    std::chrono::seconds outbox_retention{86400};  // done messages are deleted this long after; 0: never
     std::chrono::milliseconds drain_delay{0};
     std::chrono::milliseconds memory_trim_interval{1000};  // freed heap back to the system; 0: never
     std::chrono::milliseconds loop_lag_target{10};  // loop lag past which OTP requests are shed; 0: never

@@ -9,8 +9,8 @@
 #include "moonkey/delivery/delivery_queue.hpp"
 #include "moonkey/delivery/outbox_recovery.hpp"
 #include "moonkey/domain/jwt_key_ring.hpp"
-#include "moonkey/domain/limit_counter_purge.hpp"
 #include "moonkey/domain/otp_service.hpp"
+#include "moonkey/domain/periodic_purge.hpp"
 #include "moonkey/domain/session_service.hpp"
 #include "moonkey/domain/user_service.hpp"
 #include "moonkey/store/repository.hpp"
@@ -78,7 +78,7 @@ private:
     std::unique_ptr<provider> email_provider_;
     delivery_queue delivery_;
     outbox_recovery recovery_;
-    limit_counter_purge purge_;
+    periodic_purge purge_;
     session_service sessions_;
     otp_service otps_;
     user_service users_;

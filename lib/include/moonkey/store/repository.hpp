@@ -165,6 +165,10 @@ public:
     // Keeps messages leased to this instance until `lease_until` (a retry is scheduled).
     virtual async_outcome<void> extend_lease(std::vector<std::string> message_ids, std::int64_t lease_until) = 0;
 
+    // Deletes up to `limit` messages that are done (sent, failed or expired) and whose lease ended
+    // before `done_before`; returns how many. Pending messages stay, however old.
+    virtual async_outcome<std::size_t> purge_outbox(std::int64_t done_before, unsigned limit) = 0;
+
     // Claims up to `limit` pending messages whose lease ran out (SELECT … FOR UPDATE SKIP LOCKED, so
     // two instances never claim the same row), leasing them until `lease_until`; marks pending
     // messages whose code expired as expired on the way.

@@ -1,4 +1,4 @@
-// mysql_repository: the outbox — marking batches, leases, and claiming what nobody sent.
+// mysql_repository: the outbox — marking batches, leases, claiming what nobody sent, purging what is done.
 
 #include "moonkey/store/mysql/mysql_repository.hpp"
 #include "moonkey/store/mysql/row_codec.hpp"
@@ -116,6 +116,21 @@ async_outcome<void> mysql_repository::extend_lease(std::vector<std::string> mess
                            return 1u;
                        });
             return {};
+        });
+    });
+}
+
+async_outcome<std::size_t> mysql_repository::purge_outbox(std::int64_t done_before, unsigned limit) {
+    return pool_.run<std::size_t>([=](connection& conn) {
+        return in_one_statement([&]() -> outcome<std::size_t> {
+            // Through outbox_due (state, lease_until): the done states' ranges below the cutoff, rows
+            // that no sender touches any more (a mark or a claim only meets pending rows).
+            auto& remove = conn.prepare(
+                "DELETE FROM outbox WHERE state IN ('sent', 'failed', 'expired')"
+                " AND lease_until < ? LIMIT ?");
+            remove.setInt64(1, done_before);
+            remove.setInt(2, static_cast<int>(limit));
+            return static_cast<std::size_t>(remove.executeUpdate());
         });
     });
 }

@@ -31,6 +31,7 @@ public:
     async_outcome<void> mark_failed(std::vector<failed_message> messages, std::int64_t now) override;
     async_outcome<void> mark_expired(std::vector<std::string> message_ids) override;
     async_outcome<void> extend_lease(std::vector<std::string> message_ids, std::int64_t lease_until) override;
+    async_outcome<std::size_t> purge_outbox(std::int64_t done_before, unsigned limit) override;
     async_outcome<std::vector<claimed_message>> claim_due_messages(std::int64_t now, std::int64_t lease_until,
                                                                    unsigned limit) override;
     async_outcome<void> create_app(std::string app_id, std::string name, std::vector<new_app_key> keys,
