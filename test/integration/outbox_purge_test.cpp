@@ -34,8 +34,8 @@ struct fixture {
 
     ~fixture() {
         pool.stop();
-        sql("DELETE FROM outbox WHERE app_id = '" + keys.app_id
-            + "'");  // no later test's recovery meets them
+        // Gone, so that no later test's lease recovery meets the old pending one.
+        sql("DELETE FROM outbox WHERE app_id = '" + keys.app_id + "'");
     }
 
     static void sql(std::string const& statement) {
@@ -77,7 +77,8 @@ BOOST_AUTO_TEST_CASE(done_messages_past_the_retention_go_in_chunks) {
     add_message(prefix + "d_pending_old", "pending", now - 3 * day);  // not done: recovery's
     add_message(prefix + "e_sent_recent", "sent", now - day + 60);
 
-    // A batch of 2 takes two DELETEs for the three old done messages.
+    // In chunks of 2, the three old done messages need a second DELETE: the round goes on while a
+    // chunk comes back full. (The count also holds stale limit counters of earlier tests.)
     auto purged = purge_once({std::chrono::seconds(60), 2, std::chrono::seconds(day)});
     BOOST_TEST(purged >= 3u);
     BOOST_TEST(messages_left() == prefix + "d_pending_old," + prefix + "e_sent_recent");
