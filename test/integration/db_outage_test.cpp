@@ -57,22 +57,20 @@ BOOST_AUTO_TEST_CASE(database_down_gives_503_quickly_then_recovers) {
 
     run_script("MK_TEST_DB_START");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-        status = send().status;
-        if (status == 200) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    BOOST_TEST(status == 200);
+    // Returns 200 once `status_of()` gives it, tried every 100 ms until the deadline; else the last status.
+    auto first_200 = [&](auto status_of) {
+        int status = 0;
+        while (std::chrono::steady_clock::now() < deadline) {
+            status = status_of();
+            if (status == 200) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return status;
+    };
+    BOOST_TEST(first_200([&] { return send().status; }) == 200);
     // Ready again too, though not necessarily at once: the general pool's workers fail fast for
     // 250 ms after a failed connect, and one may have failed just before the database came back.
-    int ready = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-        ready = server.get("/readyz").status;
-        if (ready == 200) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    BOOST_TEST(ready == 200);
+    BOOST_TEST(first_200([&] { return server.get("/readyz").status; }) == 200);
     // Every code whose request was acknowledged is delivered.
     BOOST_TEST(acknowledged.size() == 2u);
     for (auto const& phone : acknowledged) BOOST_TEST(server.code_sent_to(phone).size() == 6u);
